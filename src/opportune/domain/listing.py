@@ -1,0 +1,85 @@
+"""List queries and pages: filters, sort and keyset cursors, independent of any database."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from opportune.errors import ValidationError
+
+T = TypeVar("T")
+
+# Sortable lead columns; nullable ones sort as empty text so keyset cursors stay total.
+LEAD_SORT_FIELDS = (
+    "created_at", "updated_at", "last_name", "first_name", "company", "email", "city", "rating",
+)  # fmt: skip
+DATETIME_SORT_FIELDS = frozenset({"created_at", "updated_at"})
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where a page starts: the sort value and id of the row next to it, and which way to go."""
+
+    value: object
+    id: int
+    backwards: bool = False
+
+    def encode(self) -> str:
+        """Encode as an opaque URL-safe string."""
+        value = self.value.isoformat() if isinstance(self.value, datetime) else self.value
+        raw = json.dumps([value, self.id, self.backwards], separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str, sort: str) -> Cursor:
+        """Decode a cursor made by :meth:`encode` for the same sort field."""
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            value, row_id, backwards = json.loads(base64.urlsafe_b64decode(padded))
+            if sort in DATETIME_SORT_FIELDS:
+                value = datetime.fromisoformat(value)
+            elif not isinstance(value, str):
+                raise TypeError("bad value")
+            if not isinstance(row_id, int) or not isinstance(backwards, bool):
+                raise TypeError("bad id")
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+            raise ValidationError.single(
+                "cursor", "INVALID_CURSOR", "Invalid or expired page cursor"
+            ) from exc
+        return cls(value, row_id, backwards)
+
+
+@dataclass(frozen=True, slots=True)
+class LeadListQuery:
+    """A resolved lead list request: every filter is an id or a value, never a label."""
+
+    status_ids: tuple[int, ...] = ()
+    source_ids: tuple[int, ...] = ()
+    owner_ids: tuple[int, ...] = ()
+    ratings: tuple[str, ...] = ()
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    search: str | None = None
+    include_converted: bool = False
+    unread_only: bool = False
+    sort: str = "created_at"
+    descending: bool = True
+    cursor: Cursor | None = None
+    limit: int = 50
+    with_total: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a list, with cursors to the neighbouring pages and, on request, the total."""
+
+    items: Sequence[T]
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    total: int | None = None
+    extra: dict[str, object] = field(default_factory=dict)

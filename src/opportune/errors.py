@@ -1,0 +1,128 @@
+"""The one error hierarchy of Opportune.
+
+Every error the library raises on purpose is an :class:`OpportuneError` with a stable
+machine ``code`` (Salesforce-style, upper snake case), a human ``message`` and, where
+input was at fault, the ``fields`` involved. The REST API, the web UI and the CLI each
+map this tree to their medium in exactly one place (``api/errors.py``, ``web/errors.py``,
+``cli.py``)::
+
+    OpportuneError                      500  INTERNAL_ERROR
+    ├── ValidationError                 422  VALIDATION_ERROR (one FieldError per field)
+    ├── AuthenticationError             401  INVALID_SESSION_ID / INVALID_LOGIN
+    ├── PermissionDeniedError           403  INSUFFICIENT_ACCESS
+    ├── NotFoundError                   404  NOT_FOUND
+    └── ConflictError                   409  CONFLICT
+        ├── ConvertedLeadError          409  CANNOT_UPDATE_CONVERTED_LEAD
+        └── StaleRecordError            409  STALE_RECORD
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = [
+    "AuthenticationError",
+    "ConflictError",
+    "ConvertedLeadError",
+    "FieldError",
+    "NotFoundError",
+    "OpportuneError",
+    "PermissionDeniedError",
+    "StaleRecordError",
+    "ValidationError",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One problem with one input field: which field, a stable code, and what is wrong."""
+
+    field: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        """Return the error as a plain dict, the shape every interface shows."""
+        return {"field": self.field, "code": self.code, "message": self.message}
+
+
+class OpportuneError(Exception):
+    """Base of every deliberate Opportune error."""
+
+    code = "INTERNAL_ERROR"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, fields: Iterable[FieldError] = ()
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.fields: list[FieldError] = list(fields)
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the error in the documented error format."""
+        return {
+            "code": self.code,
+            "message": self.message,
+            "fields": [f.as_dict() for f in self.fields],
+        }
+
+
+class ValidationError(OpportuneError):
+    """Input was invalid; ``fields`` names each field at fault."""
+
+    code = "VALIDATION_ERROR"
+
+    def __init__(self, fields: Iterable[FieldError], message: str | None = None) -> None:
+        errors = list(fields)
+        if message is None:
+            message = "; ".join(f"{e.field}: {e.message}" for e in errors) or "Invalid input"
+        super().__init__(message, fields=errors)
+
+    @classmethod
+    def single(cls, field: str, code: str, message: str) -> ValidationError:
+        """Build a validation error about one field."""
+        return cls([FieldError(field, code, message)])
+
+
+class AuthenticationError(OpportuneError):
+    """The caller is not authenticated (missing, bad, expired token or inactive user)."""
+
+    code = "INVALID_SESSION_ID"
+
+
+class PermissionDeniedError(OpportuneError):
+    """The caller is authenticated but may not do this."""
+
+    code = "INSUFFICIENT_ACCESS"
+
+
+class NotFoundError(OpportuneError):
+    """The record does not exist (or the caller may not know it does)."""
+
+    code = "NOT_FOUND"
+
+    @classmethod
+    def for_record(cls, kind: str, record_id: object) -> NotFoundError:
+        """Build the standard message for a missing record."""
+        return cls(f"{kind} {record_id} does not exist")
+
+
+class ConflictError(OpportuneError):
+    """The request conflicts with the record's current state."""
+
+    code = "CONFLICT"
+
+
+class ConvertedLeadError(ConflictError):
+    """A converted lead is read-only."""
+
+    code = "CANNOT_UPDATE_CONVERTED_LEAD"
+
+
+class StaleRecordError(ConflictError):
+    """The record changed since the caller read it (optimistic locking)."""
+
+    code = "STALE_RECORD"

@@ -1,0 +1,46 @@
+"""The service layer: Opportune's library API and the only code that commits."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from opportune.db import migrate
+from opportune.db.engine import make_engine
+from opportune.services.auth import AuthService, PasswordHasher
+from opportune.services.clock import Clock, utc_now
+from opportune.services.leads import LeadService
+from opportune.services.picklists import PicklistService
+from opportune.services.users import UserService
+from opportune.settings import Settings
+
+
+class Opportune:
+    """One Opportune installation: its settings, database and services.
+
+    >>> app = Opportune(Settings(database_url="sqlite:///data/crm.db"))  # doctest: +SKIP
+    >>> app.migrate(); lead = app.leads.create(user, {"last_name": "Ng", "company": "Acme"})
+    """
+
+    def __init__(
+        self, settings: Settings, *, engine: Engine | None = None, clock: Clock = utc_now
+    ) -> None:
+        self.settings = settings
+        self.engine = engine or make_engine(
+            settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
+        hasher = PasswordHasher(settings.argon2_time_cost, settings.argon2_memory_cost)
+        self.auth = AuthService(self.engine, hasher, clock)
+        self.users = UserService(self.engine, hasher, clock)
+        self.picklists = PicklistService(self.engine)
+        self.leads = LeadService(self.engine, clock, settings.page_size_max)
+
+    def migrate(self) -> None:
+        """Bring the database schema up to date."""
+        migrate.upgrade(self.engine)
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()
+
+
+__all__ = ["Opportune"]

@@ -1,0 +1,162 @@
+"""Lead use cases: create, read, change, delete and list leads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from opportune.domain.leads import Lead, LeadPicklists, mark_read_by, new_lead, update_lead
+from opportune.domain.listing import Page
+from opportune.domain.users import User
+from opportune.errors import (
+    FieldError,
+    NotFoundError,
+    StaleRecordError,
+    ValidationError,
+)
+from opportune.services.clock import Clock
+from opportune.services.filters import LeadFilters, resolve_filters
+from opportune.services.permissions import require_can_delete_lead
+from opportune.services.picklists import load_lead_picklists
+from opportune.services.presenters import LeadLookups
+from opportune.services.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class LeadPage:
+    """A page of leads with what the interfaces need to show them."""
+
+    page: Page[Lead]
+    lookups: LeadLookups
+
+
+class LeadService:
+    """Everything a person or a script does with leads before conversion."""
+
+    def __init__(self, engine: Engine, clock: Clock, max_page_size: int = 500) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.max_page_size = max_page_size
+
+    def create(self, actor: User, data: Mapping[str, object]) -> Lead:
+        """Create a lead; it gets the default status and the actor as owner unless given."""
+        with UnitOfWork(self.engine, write=True) as uow:
+            lead = new_lead(
+                data, picklists=load_lead_picklists(uow), actor_id=_id(actor), now=self.clock()
+            )
+            _check_owner(uow, lead.owner_id)
+            lead.id = uow.leads.add(lead)
+            uow.commit()
+        return lead
+
+    def create_many(self, actor: User, rows: Iterable[Mapping[str, object]]) -> int:
+        """Create many leads in one transaction, all or none; return how many.
+
+        Every row is validated by the same rules as :meth:`create`; the first bad row
+        stops the batch and the error names its position (``rows[N].field``).
+        """
+        now = self.clock()
+        with UnitOfWork(self.engine, write=True) as uow:
+            picklists = load_lead_picklists(uow)
+            leads = [_new_row(i, row, picklists, _id(actor), now) for i, row in enumerate(rows)]
+            for owner_id in {lead.owner_id for lead in leads}:
+                _check_owner(uow, owner_id)
+            uow.leads.add_many(leads)
+            uow.commit()
+        return len(leads)
+
+    def get(self, actor: User, lead_id: int, *, mark_read: bool = True) -> Lead:
+        """The lead with this id; when its owner opens it, it is marked read."""
+        with UnitOfWork(self.engine, write=mark_read) as uow:
+            lead = _get(uow, lead_id)
+            if mark_read and mark_read_by(lead, _id(actor)):
+                uow.leads.update(lead, ["is_unread_by_owner"], lead.version)
+                uow.commit()
+        return lead
+
+    def update(
+        self,
+        actor: User,
+        lead_id: int,
+        data: Mapping[str, object],
+        *,
+        expected_version: int | None = None,
+    ) -> Lead:
+        """Change a lead. With ``expected_version``, refuse if someone changed it since."""
+        with UnitOfWork(self.engine, write=True) as uow:
+            lead = _get(uow, lead_id)
+            if expected_version is not None and expected_version != lead.version:
+                raise _stale(lead)
+            updated, changed = update_lead(
+                lead, data, picklists=load_lead_picklists(uow), actor_id=_id(actor),
+                now=self.clock(),
+            )  # fmt: skip
+            if "owner_id" in changed:
+                _check_owner(uow, updated.owner_id)
+            if not uow.leads.update(updated, changed, lead.version):
+                raise _stale(lead)
+            uow.commit()
+        return updated
+
+    def delete(self, actor: User, lead_id: int) -> None:
+        """Delete a lead for good."""
+        with UnitOfWork(self.engine, write=True) as uow:
+            require_can_delete_lead(actor, _get(uow, lead_id))
+            uow.leads.delete(lead_id)
+            uow.commit()
+
+    def list(self, actor: User, filters: LeadFilters) -> LeadPage:
+        """One page of leads matching ``filters``, with labels and owner names to show them."""
+        with UnitOfWork(self.engine) as uow:
+            picklists = load_lead_picklists(uow)
+            users = uow.users.all()
+            query = resolve_filters(
+                filters, picklists=picklists, users=users, actor=actor,
+                max_limit=self.max_page_size,
+            )  # fmt: skip
+            page = uow.leads.page(query)
+        return LeadPage(page, LeadLookups(picklists, users))
+
+    def lookups(self) -> LeadLookups:
+        """Picklists and users, for showing leads and building forms."""
+        with UnitOfWork(self.engine) as uow:
+            return LeadLookups(load_lead_picklists(uow), uow.users.all())
+
+
+def _id(user: User) -> int:
+    assert user.id is not None, "actor must be a saved user"
+    return user.id
+
+
+def _get(uow: UnitOfWork, lead_id: int) -> Lead:
+    lead = uow.leads.get(lead_id)
+    if lead is None:
+        raise NotFoundError.for_record("Lead", lead_id)
+    return lead
+
+
+def _check_owner(uow: UnitOfWork, owner_id: int) -> None:
+    if owner_id not in uow.users.existing_active_ids([owner_id]):
+        raise ValidationError.single(
+            "owner_id", "INVALID_CROSS_REFERENCE_KEY", f"No active user with id {owner_id}"
+        )
+
+
+def _stale(lead: Lead) -> StaleRecordError:
+    return StaleRecordError(
+        f"Lead {lead.id} was changed by someone else (now version {lead.version}); "
+        "reload it and try again"
+    )
+
+
+def _new_row(
+    index: int, row: Mapping[str, object], picklists: LeadPicklists, actor_id: int, now: object
+) -> Lead:
+    try:
+        return new_lead(row, picklists=picklists, actor_id=actor_id, now=now)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ValidationError(
+            [FieldError(f"rows[{index}].{e.field}", e.code, e.message) for e in exc.fields]
+        ) from exc

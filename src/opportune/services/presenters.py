@@ -1,0 +1,42 @@
+"""Leads as plain records with labels and names: the one shape every interface shows."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from opportune.domain.leads import Lead, LeadPicklists
+from opportune.domain.users import User
+
+
+@dataclass(frozen=True, slots=True)
+class LeadLookups:
+    """Picklists and users, to turn a lead's ids into labels and names."""
+
+    picklists: LeadPicklists
+    users: list[User]
+
+    def user_name(self, user_id: int | None) -> str | None:
+        """The name of the user with this id."""
+        return next((u.name for u in self.users if u.id == user_id), None)
+
+    def record(self, lead: Lead) -> dict[str, Any]:
+        """The lead as a flat dict: status, source and close reason as labels, owner named."""
+        values = dataclasses.asdict(lead)
+        status_id = values.pop("status_id")
+        source_id = values.pop("source_id")
+        reason_id = values.pop("close_reason_id")
+        values["name"] = lead.name
+        values["status"] = self.picklists.status(status_id).label
+        values["lead_source"] = _label(self.picklists.sources, source_id)
+        values["close_reason"] = _label(self.picklists.close_reasons, reason_id)
+        values["owner_name"] = self.user_name(lead.owner_id)
+        if isinstance(values["annual_revenue"], Decimal):
+            values["annual_revenue"] = str(values["annual_revenue"])
+        return values
+
+
+def _label(values: tuple[Any, ...], value_id: int | None) -> str | None:
+    return next((v.label for v in values if v.id == value_id), None)

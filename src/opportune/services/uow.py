@@ -1,0 +1,80 @@
+"""The unit of work: one transaction, its repositories, and nothing saved unless committed."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Connection, Engine
+
+from opportune.db.engine import WRITE_OPTION, is_sqlite
+from opportune.db.repositories import LeadRepository, PicklistRepository, UserRepository
+
+# One writer at a time per SQLite database in this process: waiting on a lock is cheaper
+# and fairer than SQLite's busy-timeout sleeps (see docs/benchmarks.md).
+_sqlite_write_locks: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()
+_locks_guard = threading.Lock()
+
+
+def _write_lock(engine: Engine) -> threading.Lock:
+    with _locks_guard:
+        return _sqlite_write_locks.setdefault(engine, threading.Lock())
+
+
+class UnitOfWork:
+    """A database transaction with its repositories; rolls back unless :meth:`commit` is called.
+
+    Use ``write=True`` for anything that writes: on SQLite it takes the write lock at
+    ``BEGIN IMMEDIATE`` so the transaction never fails half-way on a busy database.
+    """
+
+    users: UserRepository
+    leads: LeadRepository
+    picklists: PicklistRepository
+
+    def __init__(self, engine: Engine, *, write: bool = False) -> None:
+        self.engine = engine
+        self.write = write
+        self._conn: Connection | None = None
+        self._lock: threading.Lock | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        if self.write and is_sqlite(self.engine):
+            self._lock = _write_lock(self.engine)
+            self._lock.acquire()
+        try:
+            conn = self.engine.connect().execution_options(**{WRITE_OPTION: self.write})
+            conn.begin()
+        except BaseException:
+            self._release()
+            raise
+        self._conn = conn
+        self.users = UserRepository(conn)
+        self.leads = LeadRepository(conn)
+        self.picklists = PicklistRepository(conn)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._conn is not None:
+                self._conn.rollback()  # a no-op after commit()
+                self._conn.close()
+        finally:
+            self._conn = None
+            self._release()
+
+    def commit(self) -> None:
+        """Make the transaction's changes permanent."""
+        assert self._conn is not None, "commit() outside the unit of work"
+        self._conn.commit()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None

@@ -1,0 +1,59 @@
+"""The one settings object, read from ``OPPORTUNE_*`` environment variables (and ``.env``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - only accepted in dev/test
+
+__all__ = ["DEV_SECRET", "Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    """Opportune's configuration. Every field can be set as ``OPPORTUNE_<NAME>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="OPPORTUNE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    secret_key: str = DEV_SECRET
+    host: str = "127.0.0.1"
+    port: int = 8000
+    session_max_age_seconds: int = 14 * 24 * 3600
+    # Argon2id costs. The defaults are pwdlib's recommendation (~250 ms a hash here);
+    # tests lower them through the environment, never production.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_cost: int = Field(default=65536, ge=8)
+    sqlite_busy_timeout_ms: int = 5000
+    page_size_default: int = Field(default=50, ge=1, le=500)
+    page_size_max: int = Field(default=500, ge=1)
+
+    @model_validator(mode="after")
+    def _fill_defaults_and_check_secrets(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'opportune.db'}"
+        if self.env == "prod" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+            raise ValueError(
+                "OPPORTUNE_SECRET_KEY must be set to a random value of 32+ characters "
+                "when OPPORTUNE_ENV=prod"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is SQLite (the embedded default)."""
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once from the environment."""
+    return Settings()
