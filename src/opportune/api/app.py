@@ -1,0 +1,45 @@
+"""The ASGI application: REST API under /api, web UI at /, static files, one error mapping."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from opportune import __version__
+from opportune.api.errors import install_error_handlers
+from opportune.api.routers import api_router
+from opportune.services import Opportune
+from opportune.settings import Settings, get_settings
+from opportune.web import STATIC_DIR
+from opportune.web.routes import router as web_router
+
+SESSION_COOKIE = "opportune_session"
+
+
+def create_app(settings: Settings | None = None, *, core: Opportune | None = None) -> FastAPI:
+    """Build the application for ``settings`` (or an already opened installation)."""
+    settings = settings or (core.settings if core else get_settings())
+    core = core or Opportune(settings)
+    app = FastAPI(
+        title="Opportune",
+        version=__version__,
+        summary="Self-hosted CRM: leads to revenue",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.opportune = core
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=settings.env == "prod",
+    )
+    install_error_handlers(app)
+    app.include_router(api_router, prefix="/api/v1")
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
