@@ -380,20 +380,23 @@ def update_lead(
         raise _field_error("owner_id", "REQUIRED_FIELD_MISSING", "A lead must have an owner")
     updated = dataclasses.replace(lead, **values)  # type: ignore[arg-type]
     _check_close_reason(updated, picklists)
-    changed = [
-        f.name
-        for f in dataclasses.fields(Lead)
-        if getattr(updated, f.name) != getattr(lead, f.name)
-    ]
-    if "owner_id" in changed:
-        updated.is_unread_by_owner = updated.owner_id != actor_id
-    elif actor_id == updated.owner_id:
-        updated.is_unread_by_owner = False
-    if changed:
+    if _changed_fields(lead, updated):
+        if updated.owner_id != lead.owner_id:
+            updated.is_unread_by_owner = updated.owner_id != actor_id
         updated.version = lead.version + 1
         updated.updated_at = now
         updated.updated_by_id = actor_id
-    return updated, changed
+    if actor_id == updated.owner_id and updated.owner_id == lead.owner_id:
+        updated.is_unread_by_owner = False
+    return updated, _changed_fields(lead, updated)
+
+
+def _changed_fields(before: Lead, after: Lead) -> list[str]:
+    return [
+        f.name
+        for f in dataclasses.fields(Lead)
+        if getattr(after, f.name) != getattr(before, f.name)
+    ]
 
 
 def mark_read_by(lead: Lead, viewer_id: int) -> bool:
