@@ -22,9 +22,9 @@ os.environ.setdefault("OPPORTUNE_ENV", "test")
 os.environ.setdefault("OPPORTUNE_ARGON2_TIME_COST", "1")
 os.environ.setdefault("OPPORTUNE_ARGON2_MEMORY_COST", "1024")
 
-from opportune import Opportune, Settings, User  # noqa: E402
-from opportune.db import migrate  # noqa: E402
-from opportune.db.engine import make_engine  # noqa: E402
+from opportune import Opportune, Settings, User
+from opportune.db import migrate
+from opportune.db.engine import make_engine
 
 PG_URL = os.environ.get("OPPORTUNE_TEST_POSTGRES_URL", "")
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

@@ -6,6 +6,8 @@ Every JSON error body is ``{"code", "message", "fields": [{"field", "code", "mes
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -57,14 +59,60 @@ def error_response(request: Request, exc: OpportuneError, status: int) -> Respon
     return JSONResponse(exc.as_dict(), status_code=status, headers=headers)
 
 
+# Pydantic error types mapped to our codes; types we raise ourselves are already codes.
+PYDANTIC_CODES = {
+    "missing": "REQUIRED_FIELD_MISSING",
+    "extra_forbidden": "INVALID_FIELD",
+    "string_too_long": "STRING_TOO_LONG",
+    "too_long": "STRING_TOO_LONG",
+    "greater_than": "NUMBER_OUTSIDE_VALID_RANGE",
+    "greater_than_equal": "NUMBER_OUTSIDE_VALID_RANGE",
+    "less_than": "NUMBER_OUTSIDE_VALID_RANGE",
+    "less_than_equal": "NUMBER_OUTSIDE_VALID_RANGE",
+    "enum": "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+    "literal_error": "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+    "json_invalid": "JSON_PARSER_ERROR",
+}
+_LOCATIONS = ("body", "query", "path", "header", "cookie")
+
+
+def _field_code(error_type: str) -> str:
+    if error_type in PYDANTIC_CODES:
+        return PYDANTIC_CODES[error_type]
+    if error_type.isupper():
+        return error_type
+    if error_type.endswith(("_type", "_parsing")):
+        return "INVALID_TYPE"
+    return "INVALID_FIELD"
+
+
+def _field_name(error_type: str, loc: tuple[object, ...]) -> str:
+    if error_type == "json_invalid":
+        # FastAPI puts the character offset in the location; the body as a whole is at fault.
+        return "body"
+    parts = [str(p) for p in loc if p not in _LOCATIONS]
+    return ".".join(parts) or "body"
+
+
+def _field_message(err: Mapping[str, Any]) -> str:
+    error_type = err.get("type")
+    if error_type == "extra_forbidden":
+        return "No such field"
+    if error_type == "json_invalid":
+        detail = (err.get("ctx") or {}).get("error", "invalid syntax")
+        where = [p for p in err.get("loc", ()) if isinstance(p, int)]
+        at = f" at character {where[0]}" if where else ""
+        return f"The body is not valid JSON: {detail}{at}"
+    return str(err.get("msg", "Invalid value"))
+
+
 def request_validation_error(exc: RequestValidationError) -> ValidationError:
     """Turn FastAPI's parsing errors into ours, one field error per bad field."""
     fields = []
     for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
-        field = ".".join(loc) or "body"
-        code = "JSON_PARSER_ERROR" if err.get("type") == "json_invalid" else "INVALID_FIELD"
-        fields.append(FieldError(field, code, str(err.get("msg", "Invalid value"))))
+        error_type = str(err.get("type", ""))
+        field = _field_name(error_type, tuple(err.get("loc", ())))
+        fields.append(FieldError(field, _field_code(error_type), _field_message(err)))
     return ValidationError(fields)
 
 
