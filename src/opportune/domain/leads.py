@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from email_validator import EmailNotValidError, validate_email
-
+from opportune.domain.emails import normalize_email
 from opportune.domain.picklists import (
     INDUSTRIES,
     RATINGS,
@@ -137,10 +136,7 @@ def _clean_text(name: str, value: object) -> str | None:
     if len(cleaned) > limit:
         raise _field_error(name, "STRING_TOO_LONG", f"Must be at most {limit} characters")
     if name == "email":
-        try:
-            return validate_email(cleaned, check_deliverability=False).normalized
-        except EmailNotValidError as exc:
-            raise _field_error(name, "INVALID_EMAIL_ADDRESS", f"Invalid email: {exc}") from exc
+        return normalize_email(cleaned)
     return cleaned
 
 

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from email_validator import EmailNotValidError, validate_email
-
+from opportune.domain.emails import normalize_email
 from opportune.errors import FieldError, ValidationError
 
 NAME_MAX = 120
@@ -82,10 +81,7 @@ def _clean_name(value: object) -> str:
 
 def _clean_email(value: object) -> str:
     text = _required_text("email", value, 254)
-    try:
-        return validate_email(text, check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        raise ValidationError.single("email", "INVALID_EMAIL_ADDRESS", str(exc)) from exc
+    return normalize_email(text).lower()
 
 
 def _clean_role(value: object) -> Role:
