@@ -38,6 +38,10 @@ class Opportune:
         """Bring the database schema up to date."""
         migrate.upgrade(self.engine)
 
+    def schema_is_current(self) -> bool:
+        """True when the database is migrated to the newest revision this code knows."""
+        return migrate.current_revision(self.engine) == migrate.head_revision(self.engine)
+
     def close(self) -> None:
         """Release database connections."""
         self.engine.dispose()
