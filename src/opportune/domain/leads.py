@@ -18,6 +18,7 @@ from opportune.domain.picklists import (
     find_by_label,
     match_choice,
 )
+from opportune.domain.text import check_no_control_characters
 from opportune.errors import ConvertedLeadError, FieldError, ValidationError
 
 # Maximum lengths, as in Salesforce where it has one.
@@ -48,7 +49,7 @@ EDITABLE_FIELDS = (
     | REFERENCE_FIELDS
     | NUMBER_FIELDS
 )
-MAX_EMPLOYEES = 10_000_000_000
+MAX_EMPLOYEES = 2**31 - 1  # the column is a 32-bit integer on every database
 MAX_REVENUE = Decimal("1e18")
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off", ""}
@@ -129,6 +130,7 @@ def _clean_text(name: str, value: object) -> str | None:
         return None
     if not isinstance(value, str):
         raise _field_error(name, "INVALID_TYPE", "Must be text")
+    check_no_control_characters(name, value)
     cleaned = value.strip()
     if not cleaned:
         return None
@@ -223,8 +225,10 @@ def _unknown_field_error(name: str) -> FieldError:
     return FieldError(name, "INVALID_FIELD", "No such lead field")
 
 
-def clean_lead_fields(raw: Mapping[str, object]) -> dict[str, object]:
+def clean_lead_fields(raw: Mapping[str, object], *, creating: bool = False) -> dict[str, object]:
     """Validate and normalise raw lead input; raise one error naming every bad field.
+
+    When ``creating``, required fields that are absent are reported along with the rest.
 
     Text is trimmed (empty becomes ``None``), lengths and email are checked, picklist
     values are matched case-insensitively, numbers and booleans are parsed.
@@ -240,7 +244,8 @@ def clean_lead_fields(raw: Mapping[str, object]) -> dict[str, object]:
         except ValidationError as exc:
             errors.extend(exc.fields)
     for name in REQUIRED_FIELDS:
-        if name in raw and cleaned.get(name) is None and not _has_error(errors, name):
+        present = name in raw or creating
+        if present and cleaned.get(name) is None and not _has_error(errors, name):
             errors.append(FieldError(name, "REQUIRED_FIELD_MISSING", "Is required"))
     if errors:
         raise ValidationError(errors)
@@ -336,15 +341,7 @@ def new_lead(
     A lead without a status gets the default one; without an owner it belongs to the
     actor. A lead assigned to someone else starts unread by its owner.
     """
-    cleaned = clean_lead_fields(raw)
-    missing = [
-        FieldError(n, "REQUIRED_FIELD_MISSING", "Is required")
-        for n in REQUIRED_FIELDS
-        if cleaned.get(n) is None and n not in raw
-    ]
-    if missing:
-        raise ValidationError(missing)
-    values = _resolve_references(cleaned, picklists)
+    values = _resolve_references(clean_lead_fields(raw, creating=True), picklists)
     values.setdefault("status_id", picklists.default_status.id)
     owner_id = values.pop("owner_id", None) or actor_id
     assert isinstance(owner_id, int)

@@ -7,9 +7,10 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
+from opportune.domain.text import has_control_characters
 from opportune.errors import ValidationError
 
 T = TypeVar("T")
@@ -19,6 +20,8 @@ LEAD_SORT_FIELDS = (
     "created_at", "updated_at", "last_name", "first_name", "company", "email", "city", "rating",
 )  # fmt: skip
 DATETIME_SORT_FIELDS = frozenset({"created_at", "updated_at"})
+MAX_ROW_ID = 2**31 - 1  # ids are 32-bit integers on every database
+MAX_CURSOR_LENGTH = 2048  # far above any real cursor; keeps forged ones cheap to refuse
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,19 +42,31 @@ class Cursor:
     def decode(cls, token: str, sort: str) -> Cursor:
         """Decode a cursor made by :meth:`encode` for the same sort field."""
         try:
+            if len(token) > MAX_CURSOR_LENGTH:
+                raise ValueError("cursor too long")
             padded = token + "=" * (-len(token) % 4)
             value, row_id, backwards = json.loads(base64.urlsafe_b64decode(padded))
             if sort in DATETIME_SORT_FIELDS:
-                value = datetime.fromisoformat(value)
-            elif not isinstance(value, str):
+                value = _aware_utc(datetime.fromisoformat(value))
+            elif not isinstance(value, str) or has_control_characters(value):
                 raise TypeError("bad value")
-            if not isinstance(row_id, int) or not isinstance(backwards, bool):
+            # A forged cursor must not reach the database with an id it cannot store.
+            if not isinstance(row_id, int) or not 0 < row_id <= MAX_ROW_ID:
                 raise TypeError("bad id")
-        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+            if not isinstance(backwards, bool):
+                raise TypeError("bad direction")
+        except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
             raise ValidationError.single(
                 "cursor", "INVALID_CURSOR", "Invalid or expired page cursor"
             ) from exc
         return cls(value, row_id, backwards)
+
+
+def _aware_utc(value: datetime) -> datetime:
+    """The cursor's moment in UTC; cursors always carry an offset."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime in cursor")
+    return value.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)

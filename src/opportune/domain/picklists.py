@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from opportune.domain.text import check_no_control_characters
 from opportune.errors import FieldError, ValidationError
 
 RATINGS = ("Hot", "Warm", "Cold")
@@ -128,6 +129,7 @@ def check_label(label: str, field: str = "label") -> str:
     cleaned = label.strip()
     if not cleaned:
         raise ValidationError.single(field, "REQUIRED_FIELD_MISSING", "Label is required")
+    check_no_control_characters(field, cleaned)
     if "," in cleaned:
         # Filters accept comma-separated labels, so a label cannot contain one.
         raise ValidationError.single(field, "INVALID_CHARACTER", "Label cannot contain a comma")

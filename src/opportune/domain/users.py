@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from opportune.domain.emails import normalize_email
+from opportune.domain.text import check_no_control_characters
 from opportune.errors import FieldError, ValidationError
 
 NAME_MAX = 120
@@ -68,6 +69,7 @@ def clean_user_fields(raw: Mapping[str, object], *, creating: bool) -> dict[str,
 def _required_text(field: str, value: object, limit: int) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError.single(field, "REQUIRED_FIELD_MISSING", "Is required")
+    check_no_control_characters(field, value)
     if len(value.strip()) > limit:
         raise ValidationError.single(
             field, "STRING_TOO_LONG", f"Must be at most {limit} characters"

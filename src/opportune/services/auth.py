@@ -11,6 +11,7 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine
 
+from opportune.domain.text import has_control_characters
 from opportune.domain.users import User
 from opportune.errors import AuthenticationError, NotFoundError, ValidationError
 from opportune.services.clock import Clock
@@ -79,9 +80,11 @@ class AuthService:
         """Issue a token for ``user_id`` (yourself, or anyone when admin or the CLI)."""
         require_self_or_admin(actor, user_id)
         name = name.strip()
-        if not name or len(name) > TOKEN_NAME_MAX:
+        if not name or len(name) > TOKEN_NAME_MAX or has_control_characters(name):
             raise ValidationError.single(
-                "name", "INVALID_FIELD", f"Token name must be 1 to {TOKEN_NAME_MAX} characters"
+                "name",
+                "INVALID_FIELD",
+                f"Token name must be 1 to {TOKEN_NAME_MAX} characters, without control characters",
             )
         if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
             raise ValidationError.single(

@@ -20,6 +20,7 @@ from opportune.domain.picklists import (
     find_by_label,
     match_choice,
 )
+from opportune.domain.text import has_control_characters
 from opportune.domain.users import User
 from opportune.errors import FieldError, ValidationError
 
@@ -66,6 +67,8 @@ def resolve_filters(
         )
     if filters.created_from and filters.created_to and filters.created_from > filters.created_to:
         errors.append(FieldError("created_to", "INVALID_RANGE", "Must not be before created_from"))
+    if filters.q and has_control_characters(filters.q):
+        errors.append(FieldError("q", "INVALID_CHARACTER", "Must not contain control characters"))
     cursor = _cursor(filters.cursor, sort, errors)
     if errors:
         raise ValidationError(errors)
@@ -111,7 +114,7 @@ def _owner_ids(
 def _find_user(ref: str, users: Sequence[User], actor: User) -> User | None:
     if ref.lower() == "me":
         return actor
-    if ref.isdigit():
+    if ref.isdecimal():
         return next((u for u in users if u.id == int(ref)), None)
     return next((u for u in users if u.email.lower() == ref.lower()), None)
 
@@ -154,7 +157,9 @@ def _split(values: Sequence[str]) -> list[str]:
 
 def _end_of(day: date | None) -> datetime | None:
     """The first moment after ``day``, so a range "to" a day includes all of it."""
-    return None if day is None else _start_of(day + timedelta(days=1))
+    if day is None or day == date.max:  # nothing comes after the last day there is
+        return None
+    return _start_of(day + timedelta(days=1))
 
 
 def _start_of(day: date | None) -> datetime | None:

@@ -1,0 +1,65 @@
+"""The ``opportune`` command: Typer + Rich over the same services as the API and web UI.
+
+Every command runs inside :class:`~opportune.cli.errors.OpportuneGroup`, the one place
+that turns errors into a line on stderr and an exit code.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from opportune import __version__
+from opportune.cli import accounts, leads, system
+from opportune.cli.errors import OpportuneGroup
+from opportune.cli.state import CliState
+
+app = typer.Typer(
+    cls=OpportuneGroup,
+    help="Opportune, a self-hosted CRM: serve it, migrate it, and work with its data.",
+    no_args_is_help=True,
+    # Locals could hold passwords or tokens: never print them in a crash report.
+    pretty_exceptions_show_locals=False,
+)
+app.command("serve")(system.serve)
+app.command("demo")(system.demo)
+app.add_typer(system.db_app, name="db")
+app.add_typer(accounts.users_app, name="user")
+app.add_typer(accounts.tokens_app, name="token")
+app.add_typer(leads.app, name="lead")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"opportune {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user", envvar="OPPORTUNE_USER", metavar="EMAIL",
+            help="Act as this user (default: the first active administrator).",
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                           help="Show the version and exit.")
+    ] = False,
+) -> None:  # fmt: skip
+    """Opportune: the database comes from OPPORTUNE_DATABASE_URL (default: data/opportune.db)."""
+    state = CliState(user_email=user)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+def main() -> None:
+    """Run the ``opportune`` console script."""
+    app()
+
+
+__all__ = ["app", "main"]

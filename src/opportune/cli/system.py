@@ -1,0 +1,116 @@
+"""``opportune serve``, ``opportune db`` and ``opportune demo``: running an installation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from opportune.cli.output import note, print_table
+from opportune.cli.state import database_label, get_state
+from opportune.db import migrate
+from opportune.demo import DEFAULT_LEADS, DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DEMO_USERS, load_demo
+from opportune.errors import AuthenticationError, ConflictError
+from opportune.services import Opportune
+
+db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+APP_FACTORY = "opportune.api.app:create_app"
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default: from settings).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: from settings, 8000).")] = None,
+    reload: Annotated[
+        bool, typer.Option("--reload", help="Restart when the code changes (development).")
+    ] = False,
+) -> None:
+    """Serve the web UI and the REST API (the database must be migrated).
+
+    Example: opportune serve --port 8080
+    """
+    state = get_state(ctx)
+    core = state.open()
+    host, port = host or state.settings.host, port or state.settings.port
+    note(f"Opportune is running at http://{host}:{port}  (Ctrl+C to stop)", style="bold")
+    if _demo_login_works(core):
+        note(f"Demo login: {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}")
+    state.close()  # the server opens its own installation from the same settings
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, reload=reload)
+
+
+def _demo_login_works(core: Opportune) -> bool:
+    try:
+        core.auth.authenticate(DEMO_ADMIN_EMAIL, DEMO_PASSWORD)
+    except AuthenticationError:
+        return False
+    return True
+
+
+@db_app.command("upgrade")
+def upgrade(ctx: typer.Context) -> None:
+    """Create or migrate the database schema to the newest revision.
+
+    Example: opportune db upgrade
+    """
+    state = get_state(ctx)
+    core = state.open(migrated=False)
+    before = migrate.current_revision(core.engine)
+    core.migrate()
+    after = migrate.current_revision(core.engine)
+    where = database_label(core)
+    if before == after:
+        note(f"Database {where} is up to date at revision {after}.")
+    else:
+        note(f"Database {where} upgraded from {before or 'empty'} to revision {after}.")
+
+
+@db_app.command("current")
+def current(ctx: typer.Context) -> None:
+    """Show the database's schema revision and whether it needs an upgrade.
+
+    Example: opportune db current
+    """
+    state = get_state(ctx)
+    core = state.open(migrated=False)
+    now, head = migrate.current_revision(core.engine), migrate.head_revision(core.engine)
+    where = database_label(core)
+    if now == head:
+        note(f"Database {where} is at revision {now} (up to date).")
+    else:
+        note(f"Database {where} is at revision {now or 'none'}; run `opportune db upgrade` "
+             f"to reach {head}.")  # fmt: skip
+
+
+def demo(
+    ctx: typer.Context,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing when the database already has users.")
+    ] = False,
+    leads: Annotated[int, typer.Option(min=0, max=1_000_000, help="How many leads.")] = (
+        DEFAULT_LEADS
+    ),
+) -> None:
+    """Load demo data (three users, realistic leads) into an empty database; migrates first.
+
+    Example: opportune demo --if-empty
+    """
+    core = get_state(ctx).open(migrated=False)
+    core.migrate()
+    if core.users.count():
+        if not if_empty:
+            raise ConflictError(
+                "The database already has users; demo data only goes into an empty one "
+                "(use --if-empty to skip quietly)"
+            )
+        note("The database already has users: demo data not loaded.")
+        if _demo_login_works(core):
+            note(f"Demo login: {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}")
+        return
+    result = load_demo(core, leads=leads)
+    note(f"Loaded {result.leads} demo leads and {len(result.users)} users.", style="bold")
+    rows = [(role.value, email, DEMO_PASSWORD) for _, email, role in DEMO_USERS]
+    print_table(("Role", "Email", "Password"), rows, title="Demo logins")

@@ -1,0 +1,28 @@
+"""Rules for all free text: no control characters.
+
+PostgreSQL cannot store a NUL character at all (SQLite can), and the other control
+characters are never meant in a name, label or note; refusing them everywhere keeps both
+databases holding the same data and turns what would be a server error into a field error.
+Tabs and line breaks stay allowed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from opportune.errors import ValidationError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def has_control_characters(value: str) -> bool:
+    """True when ``value`` holds a character that no text field accepts."""
+    return _CONTROL.search(value) is not None
+
+
+def check_no_control_characters(field: str, value: str) -> None:
+    """Raise a :class:`ValidationError` naming ``field`` if ``value`` has control characters."""
+    if has_control_characters(value):
+        raise ValidationError.single(
+            field, "INVALID_CHARACTER", "Must not contain control characters"
+        )
