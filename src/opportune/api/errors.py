@@ -69,6 +69,7 @@ PYDANTIC_CODES = {
     "greater_than_equal": "NUMBER_OUTSIDE_VALID_RANGE",
     "less_than": "NUMBER_OUTSIDE_VALID_RANGE",
     "less_than_equal": "NUMBER_OUTSIDE_VALID_RANGE",
+    "finite_number": "NUMBER_OUTSIDE_VALID_RANGE",
     "enum": "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
     "literal_error": "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
     "json_invalid": "JSON_PARSER_ERROR",
@@ -90,14 +91,17 @@ def _field_name(error_type: str, loc: tuple[object, ...]) -> str:
     if error_type == "json_invalid":
         # FastAPI puts the character offset in the location; the body as a whole is at fault.
         return "body"
-    parts = [str(p) for p in loc if p not in _LOCATIONS]
-    return ".".join(parts) or "body"
+    if loc and loc[0] in _LOCATIONS:
+        loc = loc[1:]
+    return ".".join(str(p) for p in loc) or "body"
 
 
 def _field_message(err: Mapping[str, Any]) -> str:
     error_type = err.get("type")
     if error_type == "extra_forbidden":
         return "No such field"
+    if error_type == "missing":
+        return "Is required"  # as the domain says it, so every interface reads alike
     if error_type == "json_invalid":
         detail = (err.get("ctx") or {}).get("error", "invalid syntax")
         where = [p for p in err.get("loc", ()) if isinstance(p, int)]

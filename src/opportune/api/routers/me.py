@@ -1,0 +1,52 @@
+"""The caller: who am I, and my personal API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from opportune.api.deps import CurrentUser, OpportuneDep
+from opportune.api.schemas import (
+    MAX_ID,
+    IssuedTokenOut,
+    TokenCreate,
+    TokenOut,
+    UserOut,
+    error_responses,
+)
+from opportune.domain.users import User
+
+router = APIRouter(prefix="/me", tags=["me"])
+
+TokenId = Annotated[int, Path(ge=1, le=MAX_ID, description="The token's id")]
+
+
+@router.get("", responses=error_responses(401))
+def get_me(user: CurrentUser) -> UserOut:
+    """The signed-in user."""
+    return UserOut.of(user)
+
+
+@router.get("/tokens", responses=error_responses(401))
+def list_tokens(user: CurrentUser, core: OpportuneDep) -> list[TokenOut]:
+    """Your API tokens, newest first, without their secrets."""
+    return [TokenOut.model_validate(row) for row in core.auth.list_tokens(user, _id(user))]
+
+
+@router.post("/tokens", status_code=201, responses=error_responses(400, 401, 403, 422))
+def create_token(body: TokenCreate, user: CurrentUser, core: OpportuneDep) -> IssuedTokenOut:
+    """Create an API token for yourself. The token is in this response only: keep it."""
+    issued = core.auth.create_token(user, _id(user), body.name, body.expires_in_days)
+    return IssuedTokenOut.of(issued)
+
+
+@router.delete("/tokens/{token_id}", status_code=204, responses=error_responses(401, 403, 404, 422))
+def revoke_token(token_id: TokenId, user: CurrentUser, core: OpportuneDep) -> None:
+    """Revoke one of your tokens; it stops working at once."""
+    core.auth.revoke_token(user, _id(user), token_id)
+
+
+def _id(user: User) -> int:
+    assert user.id is not None, "the caller is a saved user"
+    return user.id

@@ -1,0 +1,1 @@
+"""REST API tests, on every database engine."""

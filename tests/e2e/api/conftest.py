@@ -1,0 +1,50 @@
+"""API test fixtures: a TestClient over the parametrised ``core``, and tokens per role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from opportune import Opportune, User
+from opportune.api import create_app
+
+Headers = dict[str, str]
+
+
+@pytest.fixture
+def client(core: Opportune) -> Iterator[TestClient]:
+    """The whole application over this test's database."""
+    with TestClient(create_app(core=core)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def auth_for(core: Opportune) -> Callable[[User], Headers]:
+    """Make ``Authorization`` headers with a fresh API token of a user."""
+
+    def make(user: User) -> Headers:
+        assert user.id is not None
+        issued = core.auth.create_token(None, user.id, "api tests")
+        return {"Authorization": f"Bearer {issued.token}"}
+
+    return make
+
+
+@pytest.fixture
+def as_admin(auth_for: Callable[[User], Headers], admin: User) -> Headers:
+    """Headers authenticating as the administrator."""
+    return auth_for(admin)
+
+
+@pytest.fixture
+def as_manager(auth_for: Callable[[User], Headers], manager: User) -> Headers:
+    """Headers authenticating as the sales manager."""
+    return auth_for(manager)
+
+
+@pytest.fixture
+def as_rep(auth_for: Callable[[User], Headers], rep: User) -> Headers:
+    """Headers authenticating as the sales rep."""
+    return auth_for(rep)
