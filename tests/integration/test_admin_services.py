@@ -117,3 +117,13 @@ def test_admins_add_sources_and_retire_them(core: Opportune, admin: User, rep: U
     with pytest.raises(ValidationError) as exc:
         core.picklists.save_value(admin, "lead_sources", {"label": "Web", "is_default": True})
     assert exc.value.fields[0].field == "is_default"
+
+
+def test_source_and_reason_labels_are_unique_ignoring_case(core: Opportune, admin: User) -> None:
+    for table, existing in (("lead_sources", "WEB"), ("lead_close_reasons", "no budget")):
+        with pytest.raises(ValidationError) as exc:
+            core.picklists.save_value(admin, table, {"label": existing})  # type: ignore[arg-type]
+        assert exc.value.fields[0].code == "DUPLICATE_VALUE"
+    sources = core.picklists.lead_picklists().sources
+    renamed = core.picklists.save_value(admin, "lead_sources", {"label": "web"}, sources[0].id)
+    assert renamed.label == "web"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -26,7 +28,7 @@ def create_app(settings: Settings | None = None, *, core: Opportune | None = Non
         version=__version__,
         summary="Self-hosted CRM: leads to revenue",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served below with vendored Swagger UI files, no CDN
         redoc_url=None,
     )
     app.state.opportune = core
@@ -42,4 +44,20 @@ def create_app(settings: Settings | None = None, *, core: Opportune | None = Non
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _add_api_docs(app)
     return app
+
+
+def _add_api_docs(app: FastAPI) -> None:
+    """Interactive API docs at /api/docs, loading Swagger UI from our own static files."""
+    vendor = "/static/vendor/swagger-ui"
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="Opportune API",
+            swagger_js_url=f"{vendor}/swagger-ui-bundle.js",
+            swagger_css_url=f"{vendor}/swagger-ui.css",
+            swagger_favicon_url=f"{vendor}/favicon-32x32.png",
+        )

@@ -10,7 +10,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from opportune.domain.leads import LeadPicklists
-from opportune.domain.picklists import LeadStatus, PicklistValue, check_label, check_status_list
+from opportune.domain.picklists import (
+    LeadStatus,
+    PicklistValue,
+    check_label,
+    check_status_list,
+    find_by_label,
+)
 from opportune.domain.users import User
 from opportune.errors import FieldError, NotFoundError, ValidationError
 from opportune.services.permissions import require_admin
@@ -66,6 +72,7 @@ class PicklistService:
             current = _find(values, value_id, "Value")
             base = current or PicklistValue(0, "", _next_order(values))
             value = dataclasses.replace(base, **_clean_value(data, creating=current is None))  # type: ignore[arg-type]
+            _check_label_free(values, value)
             saved = dataclasses.replace(
                 value, id=_save(uow, lambda: uow.picklists.save_value(table, value))
             )
@@ -92,6 +99,13 @@ def _find(values: list[_V], value_id: int | None, kind: str) -> _V | None:
     if found is None:
         raise NotFoundError.for_record(kind, value_id)
     return found
+
+
+def _check_label_free(values: list[PicklistValue], value: PicklistValue) -> None:
+    """Labels are matched ignoring case, so they must be unique ignoring case too."""
+    same = find_by_label(values, value.label)
+    if same is not None and same.id != value.id:
+        raise ValidationError.single("label", "DUPLICATE_VALUE", f"'{same.label}' already exists")
 
 
 def _next_order(values: list[LeadStatus] | list[PicklistValue]) -> int:

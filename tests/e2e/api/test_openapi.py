@@ -49,10 +49,17 @@ def test_the_openapi_document_describes_bearer_tokens(openapi: dict[str, Any]) -
     assert openapi["paths"]["/api/v1/leads"]["get"]["security"] == [{"ApiToken": []}]
 
 
-def test_the_interactive_docs_are_served(client: TestClient) -> None:
+def test_the_interactive_docs_are_served_without_loading_anything_from_the_internet(
+    client: TestClient,
+) -> None:
     response = client.get("/api/docs")
     assert response.status_code == 200
     assert "/api/openapi.json" in response.text
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", response.text)
+    assert assets
+    assert all(a.startswith("/static/vendor/swagger-ui/") for a in assets), assets
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
 
 
 def test_every_endpoint_is_described_in_the_api_guide(openapi: dict[str, Any]) -> None:
