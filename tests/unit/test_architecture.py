@@ -64,3 +64,15 @@ def test_the_public_api_is_sorted_and_every_name_exists() -> None:
     assert opportune.__all__ == sorted(opportune.__all__)
     missing = [name for name in opportune.__all__ if not hasattr(opportune, name)]
     assert missing == []
+
+
+def test_interfaces_reach_the_database_only_through_services() -> None:
+    interfaces = ("api", "web", "cli")
+    offenders = {
+        f"{path.relative_to(SRC)}: {name}"
+        for path in SRC.rglob("*.py")
+        if path.relative_to(SRC).parts[0] in interfaces
+        for name in imported_modules(path)
+        if name.startswith("opportune.db") and name != "opportune.db.errors"
+    }
+    assert offenders == set()

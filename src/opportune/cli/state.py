@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 import typer
 
-from opportune.db import migrate
 from opportune.domain.users import User
 from opportune.errors import AuthenticationError, OpportuneError
 from opportune.services import Opportune
@@ -67,8 +66,8 @@ def check_migrated(core: Opportune) -> None:
     """Raise a clear error unless the database schema is at the code's newest revision."""
     if core.schema_is_current():
         return
-    current = migrate.current_revision(core.engine)
-    head = migrate.head_revision(core.engine)
+    current = core.schema_revision()
+    head = core.head_revision()
     where = database_label(core)
     if current is None:
         raise OpportuneError(

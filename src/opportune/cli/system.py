@@ -9,7 +9,6 @@ import uvicorn
 
 from opportune.cli.output import note, print_table
 from opportune.cli.state import database_label, get_state
-from opportune.db import migrate
 from opportune.demo import DEFAULT_LEADS, DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DEMO_USERS, load_demo
 from opportune.errors import AuthenticationError, ConflictError
 from opportune.services import Opportune
@@ -58,9 +57,9 @@ def upgrade(ctx: typer.Context) -> None:
     """
     state = get_state(ctx)
     core = state.open(migrated=False)
-    before = migrate.current_revision(core.engine)
+    before = core.schema_revision()
     core.migrate()
-    after = migrate.current_revision(core.engine)
+    after = core.schema_revision()
     where = database_label(core)
     if before == after:
         note(f"Database {where} is up to date at revision {after}.")
@@ -76,7 +75,7 @@ def current(ctx: typer.Context) -> None:
     """
     state = get_state(ctx)
     core = state.open(migrated=False)
-    now, head = migrate.current_revision(core.engine), migrate.head_revision(core.engine)
+    now, head = core.schema_revision(), core.head_revision()
     where = database_label(core)
     if now == head:
         note(f"Database {where} is at revision {now} (up to date).")

@@ -38,9 +38,17 @@ class Opportune:
         """Bring the database schema up to date."""
         migrate.upgrade(self.engine)
 
+    def schema_revision(self) -> str | None:
+        """The migration revision the database is at (None when never migrated)."""
+        return migrate.current_revision(self.engine)
+
+    def head_revision(self) -> str | None:
+        """The newest migration revision this code knows."""
+        return migrate.head_revision(self.engine)
+
     def schema_is_current(self) -> bool:
         """True when the database is migrated to the newest revision this code knows."""
-        return migrate.current_revision(self.engine) == migrate.head_revision(self.engine)
+        return self.schema_revision() == self.head_revision()
 
     def close(self) -> None:
         """Release database connections."""
