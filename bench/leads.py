@@ -70,13 +70,18 @@ def raw_insert_rate(db_path: Path, n: int, owner_ids: list[int]) -> float:
     """Rows/s of stdlib sqlite3 executemany into an identical empty leads table."""
     raw_path = db_path.with_name("raw.db")
     with sqlite3.connect(db_path) as src:
-        query = "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND tbl_name = 'leads'"
+        # The leads table, its search table, indexes and triggers (not FTS5's shadow tables,
+        # which the virtual table creates itself), tables first.
+        query = (
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL "
+            "AND tbl_name IN ('leads', 'leads_search') ORDER BY type != 'table'"
+        )
         ddl = [r[0] for r in src.execute(query)]
     conn = sqlite3.connect(raw_path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     for statement in ddl:
-        conn.execute(statement)  # same table and indexes; no foreign keys enforced here
+        conn.execute(statement)  # the same work per row; no foreign keys enforced here
     columns = RAW_COLUMNS
     sql = f"INSERT INTO leads ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
     stamp = START.replace(tzinfo=None).isoformat(" ")

@@ -231,3 +231,22 @@ def test_the_total_counts_all_matches_not_just_the_page(core: Opportune, rep: Us
     page = core.leads.list(rep, LeadFilters(limit=5, with_total=True)).page
     assert (len(page.items), page.total) == (5, 12)
     assert core.leads.list(rep, LeadFilters(limit=5)).page.total is None
+
+
+def test_search_follows_edits_and_deletions(core: Opportune, rep: User) -> None:
+    lead = core.leads.create(rep, {"last_name": "Okafor", "company": "Zenith Labs"})
+    core.leads.create(rep, {"last_name": "Other", "company": "Nadir"})
+    assert names(core, rep, q="zenith") == ["Okafor"]
+    core.leads.update(rep, lead.id or 0, {"company": "Quasar Works", "email": "o@quasar.io"})
+    assert names(core, rep, q="zenith") == []
+    assert names(core, rep, q="QUASAR o@q") == ["Okafor"]
+    core.leads.delete(rep, lead.id or 0)
+    assert names(core, rep, q="quasar") == []
+
+
+def test_search_takes_quotes_and_operators_literally(core: Opportune, rep: User) -> None:
+    core.leads.create(rep, {"last_name": 'Said "Hi"', "company": "AND OR NOT*"})
+    assert names(core, rep, q='"hi"') == ['Said "Hi"']
+    assert names(core, rep, q="not*") == ['Said "Hi"']
+    assert names(core, rep, q="OR") == ['Said "Hi"']
+    assert names(core, rep, q="NEAR(") == []

@@ -11,9 +11,15 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from opportune.db.search import is_search_object
 from opportune.db.tables import metadata
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Leave the search index (raw SQL, see ``db/search.py``) out of schema comparison."""
+    return not is_search_object(name)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -54,5 +60,6 @@ def head_revision(engine: Engine) -> str | None:
 def pending_model_changes(engine: Engine) -> list[object]:
     """Differences between the tables in code and the migrated database (empty when in sync)."""
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_name": include_name}
+        context = MigrationContext.configure(conn, opts=opts)
         return list(compare_metadata(context, metadata))

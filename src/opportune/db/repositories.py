@@ -15,7 +15,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    or_,
     select,
     tuple_,
     update,
@@ -24,6 +23,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from opportune.db import tables as t
+from opportune.db.search import search_filters
 from opportune.domain.leads import Lead
 from opportune.domain.listing import Cursor, LeadListQuery, Page
 from opportune.domain.picklists import LeadStatus, PicklistValue
@@ -223,7 +223,7 @@ class LeadRepository:
     def page(self, query: LeadListQuery) -> Page[Lead]:
         """One page of leads matching ``query``, in its sort order, with neighbour cursors."""
         sort_col = _sort_expression(query.sort)
-        filters = _lead_filters(query)
+        filters = _lead_filters(query, self.conn.dialect.name)
         backwards = bool(query.cursor and query.cursor.backwards)
         # Walking backwards reads in the opposite order, then flips the page.
         descending = query.descending != backwards
@@ -256,7 +256,7 @@ def _sort_expression(sort: str) -> ColumnElement[Any]:
     return column if not column.nullable else func.coalesce(column, "")
 
 
-def _lead_filters(query: LeadListQuery) -> list[ColumnElement[bool]]:
+def _lead_filters(query: LeadListQuery, dialect: str) -> list[ColumnElement[bool]]:
     c = t.leads.c
     filters: list[ColumnElement[bool]] = []
     if not query.include_converted:
@@ -277,18 +277,7 @@ def _lead_filters(query: LeadListQuery) -> list[ColumnElement[bool]]:
         filters.append(c.created_at < query.created_to)
     if query.unread_only:
         filters.append(c.is_unread_by_owner.is_(True))
-    filters.extend(_search_filters(query.search))
-    return filters
-
-
-def _search_filters(search: str | None) -> list[ColumnElement[bool]]:
-    """Every word must appear in the name, company or email."""
-    c = t.leads.c
-    filters: list[ColumnElement[bool]] = []
-    for word in (search or "").split():
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        columns = (c.first_name, c.last_name, c.company, c.email)
-        filters.append(or_(*(col.ilike(pattern, escape="\\") for col in columns)))
+    filters.extend(search_filters(query.search, dialect))
     return filters
 
 

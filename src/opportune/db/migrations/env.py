@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from opportune.db.engine import make_engine
+from opportune.db.migrate import include_name
 from opportune.db.tables import metadata
 
 config = context.config
@@ -18,6 +19,7 @@ def _run(connection: Connection) -> None:
         # SQLite cannot ALTER most things; batch mode copies and moves the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
