@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import email_validator
 from email_validator import EmailNotValidError, validate_email
 
 from opportune.errors import ValidationError
@@ -14,7 +15,7 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 # this matches is one email-validator accepts unchanged apart from lower-casing the domain.
 _PLAIN = re.compile(rf"({_ATOM}(?:\.{_ATOM})*)@((?:{_LABEL}\.)+[A-Za-z]{{2,63}})")
 # Special-use names email-validator refuses; such addresses take the full check.
-_SPECIAL_TLDS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
+_SPECIAL = tuple(email_validator.SPECIAL_USE_DOMAIN_NAMES)
 
 
 def normalize_email(text: str, field: str = "email") -> str:
@@ -27,7 +28,7 @@ def normalize_email(text: str, field: str = "email") -> str:
     match = _PLAIN.fullmatch(text)
     if match and len(match.group(1)) <= 64 and len(text) <= 254:
         domain = match.group(2).lower()
-        if domain.rsplit(".", 1)[-1] not in _SPECIAL_TLDS:
+        if not any(domain == name or domain.endswith("." + name) for name in _SPECIAL):
             return f"{match.group(1)}@{domain}"
     try:
         return validate_email(text, check_deliverability=False).normalized
