@@ -353,6 +353,12 @@ def new_lead(
     return lead
 
 
+def check_editable(lead: Lead) -> None:
+    """Raise :class:`ConvertedLeadError` for a converted lead, which is read-only."""
+    if lead.is_converted:
+        raise ConvertedLeadError(f"Lead {lead.id} is converted and can no longer be edited")
+
+
 def update_lead(
     lead: Lead,
     raw: Mapping[str, object],
@@ -366,8 +372,7 @@ def update_lead(
     A converted lead is read-only. Reassigning to someone else marks the lead unread by
     its new owner; an edit by the owner marks it read.
     """
-    if lead.is_converted:
-        raise ConvertedLeadError(f"Lead {lead.id} is converted and can no longer be edited")
+    check_editable(lead)
     values = _resolve_references(clean_lead_fields(raw), picklists)
     if "owner_id" in values and values["owner_id"] is None:
         raise _field_error("owner_id", "REQUIRED_FIELD_MISSING", "A lead must have an owner")

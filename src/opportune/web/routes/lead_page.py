@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from opportune.api.deps import OpportuneDep
-from opportune.domain.leads import Lead
+from opportune.domain.leads import Lead, check_editable
 from opportune.domain.users import User
-from opportune.errors import ConflictError, ConvertedLeadError, NotFoundError, ValidationError
+from opportune.errors import ConflictError, NotFoundError, ValidationError
 from opportune.services import Opportune
 from opportune.services.presenters import LeadLookups
 from opportune.web.deps import CsrfChecked, WebUser
@@ -54,8 +54,7 @@ def lead_page(request: Request, lead_id: int, user: WebUser, core: OpportuneDep)
 def close_form(request: Request, lead_id: int, user: WebUser, core: OpportuneDep) -> Response:
     """The small form asking why the lead is being closed."""
     lead = _lead(core, user, lead_id)
-    if lead.is_converted:
-        raise ConvertedLeadError(f"Lead {lead.id} is converted and can no longer be edited")
+    check_editable(lead)
     label = request.query_params.get("status", "")
     return _close_form(request, user, lead, core.leads.lookups(), label, None, 200)
 
@@ -156,8 +155,7 @@ def edit_field(
 ) -> Response:
     """A field as an input, to change it in place."""
     lead, lookups = _lead(core, user, lead_id), core.leads.lookups()
-    if lead.is_converted:
-        raise ConvertedLeadError(f"Lead {lead.id} is converted and can no longer be edited")
+    check_editable(lead)
     spec = _spec(name, lead, lookups)
     value = input_value(spec, lookups.record(lead))
     if spec.name == "owner_id":
