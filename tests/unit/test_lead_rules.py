@@ -56,9 +56,10 @@ def test_last_name_and_company_are_required_and_both_are_reported() -> None:
 
 def test_missing_fields_and_other_bad_fields_are_reported_together() -> None:
     with pytest.raises(ValidationError) as exc:
-        make({"last_name": "Ng", "email": "nope", "rating": "Boiling"})
+        make({"last_name": "Ng", "email": "nope", "rating": "Boiling", "status": "Nope"})
     assert field_codes(exc) == {
         "company": "REQUIRED_FIELD_MISSING",
+        "status": "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
         "email": "INVALID_EMAIL_ADDRESS",
         "rating": "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
     }

@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from opportune.domain.leads import (
+from opportune.domain.lead_fields import (
     CHOICE_FIELDS,
     CONVERSION_FIELDS,
     MAX_EMPLOYEES,
@@ -174,8 +174,10 @@ class LeadCreate(LeadUpdate):
     """A new lead: last name and company are required; status defaults to the default one,
     owner to the caller."""
 
-    last_name: str = Field(json_schema_extra={"maxLength": TEXT_LIMITS["last_name"]})
-    company: str = Field(json_schema_extra={"maxLength": TEXT_LIMITS["company"]})
+    # Presence is checked by the domain, not here, so that a missing last name or company is
+    # reported together with every other problem of the same request; the schema still
+    # documents both as required.
+    model_config = ConfigDict(json_schema_extra={"required": ["last_name", "company"]})
 
 
 class LeadListParams(RequestModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from opportune.domain.leads import CHOICE_FIELDS, REQUIRED_FIELDS, TEXT_LIMITS
+from opportune.domain.lead_fields import CHOICE_FIELDS, REQUIRED_FIELDS, TEXT_LIMITS
 from opportune.domain.picklists import LeadStatus
 from opportune.errors import FieldError
 from opportune.services.presenters import LeadLookups

@@ -95,6 +95,21 @@ def test_every_bad_field_is_named_at_once(client: TestClient, as_rep: Headers) -
     assert {"do_not_call", "foo"} <= named  # wrong types and unknown fields come first
 
 
+def test_missing_required_fields_are_named_with_every_other_problem(
+    client: TestClient, as_rep: Headers
+) -> None:
+    body = {"last_name": "", "email": "bad", "rating": "Boiling", "lead_source": "Nowhere"}
+    response = client.post("/api/v1/leads", json=body, headers=as_rep)
+    codes = {f["field"]: f["code"] for f in assert_error(response, 422)["fields"]}
+    assert codes == {
+        "last_name": "REQUIRED_FIELD_MISSING",
+        "company": "REQUIRED_FIELD_MISSING",
+        "email": "INVALID_EMAIL_ADDRESS",
+        "rating": "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+        "lead_source": "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+    }
+
+
 @pytest.mark.parametrize(
     "raw",
     ['{"last_name": "Ng", "company": ', "last_name=Ng&company=Acme", "[1, 2]", '"Ng"', "null", ""],

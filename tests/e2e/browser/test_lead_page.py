@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -54,11 +55,22 @@ def test_moving_along_the_status_path_persists_and_closing_needs_a_reason(
     screenshot(ui, "path-closed", full_page=True)
 
 
+def settled(ui: Page, action: Callable[[], object]) -> None:
+    """Run ``action`` and wait until htmx has swapped and processed its response, as a
+    person's pace guarantees: keys pressed before that would reach an unprocessed form."""
+    ui.evaluate(
+        "window.__settled = false; document.body.addEventListener("
+        "'htmx:afterSettle', () => { window.__settled = true; }, {once: true})"
+    )
+    action()
+    ui.wait_for_function("window.__settled === true")
+
+
 def test_a_field_is_edited_in_place_with_enter_and_escape_cancels(
     ui: Page, live_server: LiveServer
 ) -> None:
     open_first_new_lead(ui, live_server)
-    ui.get_by_role("button", name=re.compile(r"^Title")).click()
+    settled(ui, ui.get_by_role("button", name=re.compile(r"^Title")).click)
     title = ui.locator("#f-title")
     expect(title).to_be_focused()
     title.fill("Chief Revenue Officer")
@@ -67,12 +79,12 @@ def test_a_field_is_edited_in_place_with_enter_and_escape_cancels(
     expect(ui.locator("#lead-header")).to_contain_text("Chief Revenue Officer at")
     expect(ui.get_by_role("button", name=re.compile(r"^Title"))).to_be_focused()
 
-    ui.keyboard.press("Enter")
+    settled(ui, lambda: ui.keyboard.press("Enter"))
     ui.locator("#f-title").fill("Something else")
     ui.keyboard.press("Escape")
     expect(ui.locator("#field-title")).to_contain_text("Chief Revenue Officer")
 
-    ui.get_by_role("button", name=re.compile(r"^Email")).click()
+    settled(ui, ui.get_by_role("button", name=re.compile(r"^Email")).click)
     ui.locator("#f-email").fill("not an email")
     ui.get_by_role("button", name="Save").click()
     expect(ui.locator("#f-email")).to_have_attribute("aria-invalid", "true")
