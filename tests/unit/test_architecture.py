@@ -76,3 +76,20 @@ def test_interfaces_reach_the_database_only_through_services() -> None:
         if name.startswith("opportune.db") and name != "opportune.db.errors"
     }
     assert offenders == set()
+
+
+def test_every_route_runs_in_the_thread_pool_because_services_block() -> None:
+    import inspect
+
+    from fastapi.routing import APIRoute
+
+    from opportune import Settings
+    from opportune.api import create_app
+
+    app = create_app(Settings(env="test", database_url="sqlite://"))
+    coroutines = [
+        route.path
+        for route in app.routes
+        if isinstance(route, APIRoute) and inspect.iscoroutinefunction(route.endpoint)
+    ]
+    assert coroutines == []

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -51,10 +52,11 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api")
 
 
-def error_response(request: Request, exc: OpportuneError, status: int) -> Response:
+async def error_response(request: Request, exc: OpportuneError, status: int) -> Response:
     """Render ``exc`` as JSON for the API or as an HTML page for the web UI."""
     if not _wants_json(request):
-        return html_error_response(request, exc, status)
+        # The page shows the signed-in user, a database read: keep it off the event loop.
+        return await run_in_threadpool(html_error_response, request, exc, status)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(exc.as_dict(), status_code=status, headers=headers)
 
@@ -125,17 +127,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OpportuneError)
     async def _opportune(request: Request, exc: OpportuneError) -> Response:
-        return error_response(request, exc, http_status(exc))
+        return await error_response(request, exc, http_status(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        return error_response(request, request_validation_error(exc), 422)
+        return await error_response(request, request_validation_error(exc), 422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
         error = OpportuneError(str(exc.detail), code=code)
-        response = error_response(request, error, exc.status_code)
+        response = await error_response(request, error, exc.status_code)
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
@@ -144,4 +146,4 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("Unhandled error on %s %s", request.method, request.url.path)
         error = OpportuneError("Something went wrong on our side; it has been logged")
-        return error_response(request, error, 500)
+        return await error_response(request, error, 500)

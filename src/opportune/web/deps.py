@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.datastructures import FormData
 
 from opportune.api.deps import CSRF_HEADER, OpportuneDep, check_csrf, session_user
 from opportune.domain.users import User
@@ -34,3 +35,12 @@ async def require_csrf(request: Request) -> None:
 
 
 CsrfChecked = Depends(require_csrf)
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form, parsed on the event loop so the route itself can be a plain ``def``
+    (run in the thread pool: services block on the database and on password hashing)."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(read_form)]

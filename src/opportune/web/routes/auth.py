@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from opportune.api.deps import OpportuneDep, session_user
 from opportune.errors import AuthenticationError
-from opportune.web.deps import CsrfChecked
+from opportune.web.deps import CsrfChecked, PostedForm
 from opportune.web.templating import flash, render
 
 router = APIRouter()
@@ -42,9 +42,8 @@ def login_page(request: Request, core: OpportuneDep) -> Response:
 
 
 @router.post("/login", dependencies=[CsrfChecked])
-async def login(request: Request, core: OpportuneDep) -> Response:
+def login(request: Request, core: OpportuneDep, form: PostedForm) -> Response:
     """Check the email and password; start a fresh session on success."""
-    form = await request.form()
     email, password = str(form.get("email") or "").strip(), str(form.get("password") or "")
     target = safe_next(form.get("next"))
     try:

@@ -14,7 +14,7 @@ from opportune.domain.users import User
 from opportune.errors import ConflictError, NotFoundError, ValidationError
 from opportune.services import Opportune
 from opportune.services.presenters import LeadLookups
-from opportune.web.deps import CsrfChecked, WebUser
+from opportune.web.deps import CsrfChecked, PostedForm, WebUser
 from opportune.web.fields import PAGE_FIELDS, PAGE_SECTIONS, FieldSpec, choices, form_data
 from opportune.web.templating import flash, is_htmx, render
 from opportune.web.view import display_value, input_value, status_kind, status_path
@@ -74,11 +74,10 @@ def _close_form(
 
 
 @router.post("/leads/{lead_id:int}/status", dependencies=[CsrfChecked])
-async def move_status(
-    request: Request, lead_id: int, user: WebUser, core: OpportuneDep
+def move_status(
+    request: Request, lead_id: int, user: WebUser, core: OpportuneDep, form: PostedForm
 ) -> Response:
     """Move the lead along the path; closing it without converting needs a reason."""
-    form = await request.form()
     label = str(form.get("status") or "")
     data: dict[str, object] = {"status": label}
     if form.get("close_reason"):
@@ -164,13 +163,17 @@ def edit_field(
 
 
 @router.post("/leads/{lead_id:int}/fields/{name}", dependencies=[CsrfChecked])
-async def save_field(
-    request: Request, lead_id: int, name: str, user: WebUser, core: OpportuneDep
+def save_field(
+    request: Request,
+    lead_id: int,
+    name: str,
+    user: WebUser,
+    core: OpportuneDep,
+    form: PostedForm,
 ) -> Response:
     """Save one field; a bad value keeps the input open with the error next to it."""
     lead, lookups = _lead(core, user, lead_id), core.leads.lookups()
     spec = _spec(name, lead, lookups)
-    form = await request.form()
     try:
         lead = core.leads.update(user, lead_id, form_data(form, [spec.name]))
     except ValidationError as exc:

@@ -12,7 +12,7 @@ from opportune.domain.leads import Lead
 from opportune.domain.users import User
 from opportune.errors import ValidationError
 from opportune.services.presenters import LeadLookups
-from opportune.web.deps import CsrfChecked, WebUser
+from opportune.web.deps import CsrfChecked, PostedForm, WebUser
 from opportune.web.fields import (
     FORM_FIELDS,
     FORM_SECTIONS,
@@ -73,9 +73,8 @@ def new_lead_form(request: Request, user: WebUser, core: OpportuneDep) -> Respon
 
 
 @router.post("/leads", dependencies=[CsrfChecked])
-async def create_lead(request: Request, user: WebUser, core: OpportuneDep) -> Response:
+def create_lead(request: Request, user: WebUser, core: OpportuneDep, form: PostedForm) -> Response:
     """Create the lead and open it; on bad input show the form again with each field's error."""
-    form = await request.form()
     try:
         lead: Lead = core.leads.create(user, form_data(form, list(FORM_FIELDS)))
     except ValidationError as exc:
