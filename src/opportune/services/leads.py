@@ -69,9 +69,12 @@ class LeadService:
 
     def get(self, actor: User, lead_id: int, *, mark_read: bool = True) -> Lead:
         """The lead with this id; when its owner opens it, it is marked read."""
-        with UnitOfWork(self.engine, write=mark_read) as uow:
+        with UnitOfWork(self.engine) as uow:
             lead = _get(uow, lead_id)
-            if mark_read and mark_read_by(lead, _id(actor)):
+        if mark_read and mark_read_by(lead, _id(actor)):
+            # Only this case writes, so reads never queue behind writers for the lock.
+            # If the lead changed meanwhile the flag stays as the newer version has it.
+            with UnitOfWork(self.engine, write=True) as uow:
                 uow.leads.update(lead, ["is_unread_by_owner"], lead.version)
                 uow.commit()
         return lead
