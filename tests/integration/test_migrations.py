@@ -51,3 +51,21 @@ def test_upgrade_on_an_empty_postgresql_database(pg_database: str) -> None:
     migrate.upgrade(engine)
     assert migrate.pending_model_changes(engine) == []
     engine.dispose()
+
+
+def test_the_default_pipeline_stages_and_lost_reasons_are_seeded(core: Opportune) -> None:
+    from sqlalchemy import text
+
+    with core.engine.connect() as conn:
+        stages = conn.execute(text(
+            "SELECT label, probability, forecast_category, is_closed, is_won "
+            "FROM opportunity_stages ORDER BY sort_order"
+        )).fetchall()  # fmt: skip
+        reasons = conn.execute(text("SELECT count(*) FROM opportunity_lost_reasons")).scalar()
+    assert [tuple(row) for row in stages[:1] + stages[-2:]] == [
+        ("Prospecting", 10, "Pipeline", False, False),
+        ("Closed Won", 100, "Closed", True, True),
+        ("Closed Lost", 0, "Omitted", True, False),
+    ]
+    assert len(stages) == 10
+    assert reasons and reasons >= 5

@@ -148,3 +148,216 @@ leads = Table(
     Index("ix_leads_company", "company"),
     Index("ix_leads_last_name", "last_name"),
 )
+
+
+def _stamps() -> list[Column[object]]:
+    """Created/updated moments and users, and the optimistic-locking version."""
+    return [
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("created_by_id", Integer, ForeignKey("users.id"), nullable=False),
+        Column("updated_at", UTCDateTime, nullable=False),
+        Column("updated_by_id", Integer, ForeignKey("users.id"), nullable=False),
+        Column("version", Integer, nullable=False, server_default=text("1")),
+    ]
+
+
+def _address(prefix: str) -> list[Column[object]]:
+    return [
+        Column(f"{prefix}_street", String(255)),
+        Column(f"{prefix}_city", String(40)),
+        Column(f"{prefix}_state", String(80)),
+        Column(f"{prefix}_postal_code", String(20)),
+        Column(f"{prefix}_country", String(80)),
+    ]
+
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("website", String(255)),
+    Column("phone", String(40)),
+    Column("fax", String(40)),
+    Column("industry", String(40)),
+    Column("annual_revenue", Numeric(20, 2)),
+    Column("number_of_employees", Integer),
+    Column("rating", String(10)),
+    *_address("billing"),
+    *_address("shipping"),
+    Column("source_id", Integer, ForeignKey("lead_sources.id")),
+    Column("parent_account_id", Integer, ForeignKey("accounts.id")),
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("description", Text),
+    *_stamps(),
+    Index("ix_accounts_owner_created", "owner_id", "created_at", "id"),
+    Index("ix_accounts_created", "created_at", "id"),
+    Index("ix_accounts_name", "name"),
+    Index("ix_accounts_parent_account_id", "parent_account_id"),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("salutation", String(20)),
+    Column("first_name", String(40)),
+    Column("last_name", String(80), nullable=False),
+    Column("title", String(128)),
+    Column("email", String(80)),
+    Column("phone", String(40)),
+    Column("mobile_phone", String(40)),
+    Column("fax", String(40)),
+    *_address("mailing"),
+    Column("source_id", Integer, ForeignKey("lead_sources.id")),
+    Column("do_not_call", Boolean, nullable=False, server_default=false()),
+    Column("has_opted_out_of_email", Boolean, nullable=False, server_default=false()),
+    Column("description", Text),
+    Column("account_id", Integer, ForeignKey("accounts.id")),
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
+    *_stamps(),
+    Index("ix_contacts_account_id", "account_id"),
+    Index("ix_contacts_owner_created", "owner_id", "created_at", "id"),
+    Index("ix_contacts_created", "created_at", "id"),
+    Index("ix_contacts_email", "email"),
+    Index("ix_contacts_last_name", "last_name"),
+)
+
+opportunity_stages = Table(
+    "opportunity_stages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("label", String(80), nullable=False, unique=True),
+    Column("sort_order", Integer, nullable=False),
+    Column("probability", Integer, nullable=False),
+    Column("forecast_category", String(20), nullable=False),
+    Column("is_closed", Boolean, nullable=False, server_default=false()),
+    Column("is_won", Boolean, nullable=False, server_default=false()),
+    Column("is_active", Boolean, nullable=False, server_default=true()),
+    CheckConstraint("probability BETWEEN 0 AND 100", name="probability"),
+)
+
+opportunity_lost_reasons = _picklist_table("opportunity_lost_reasons")
+
+opportunities = Table(
+    "opportunities",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("stage_id", Integer, ForeignKey("opportunity_stages.id"), nullable=False),
+    Column("close_date", Date, nullable=False),
+    Column("amount", Numeric(20, 2)),
+    # One currency per installation for now; stored per row so more can come.
+    Column("currency_code", String(3), nullable=False),
+    Column("probability", Integer, nullable=False),
+    Column("forecast_category", String(20), nullable=False),
+    Column("is_closed", Boolean, nullable=False, server_default=false()),
+    Column("is_won", Boolean, nullable=False, server_default=false()),
+    Column("type", String(40)),
+    Column("next_step", String(255)),
+    Column("lead_source_id", Integer, ForeignKey("lead_sources.id")),
+    Column("description", Text),
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("lost_reason_id", Integer, ForeignKey("opportunity_lost_reasons.id")),
+    *_stamps(),
+    CheckConstraint("probability BETWEEN 0 AND 100", name="probability"),
+    # The pipeline board: open opportunities by stage, filtered by owner, by close date.
+    Index("ix_opportunities_board", "is_closed", "stage_id", "owner_id", "close_date", "id"),
+    Index("ix_opportunities_owner_close", "owner_id", "close_date", "id"),
+    Index("ix_opportunities_close", "close_date", "id"),
+    Index("ix_opportunities_account_id", "account_id"),
+)
+
+opportunity_history = Table(
+    "opportunity_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "opportunity_id",
+        Integer,
+        ForeignKey("opportunities.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("stage_id", Integer, ForeignKey("opportunity_stages.id"), nullable=False),
+    Column("amount", Numeric(20, 2)),
+    Column("probability", Integer, nullable=False),
+    Column("expected_revenue", Numeric(20, 2)),
+    Column("close_date", Date, nullable=False),
+    Column("forecast_category", String(20), nullable=False),
+    # Kept on the snapshot so history stays true when a stage is reconfigured later.
+    Column("is_closed", Boolean, nullable=False),
+    Column("changed_by_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+    Index("ix_opportunity_history_opportunity", "opportunity_id", "changed_at", "id"),
+)
+
+opportunity_contact_roles = Table(
+    "opportunity_contact_roles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "opportunity_id",
+        Integer,
+        ForeignKey("opportunities.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("contact_id", Integer, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(40)),
+    Column("is_primary", Boolean, nullable=False, server_default=false()),
+    Index("ix_opportunity_contact_roles_contact_id", "contact_id"),
+    Index("uq_opportunity_contact_roles_role", "opportunity_id", "contact_id", "role", unique=True),
+    # At most one primary contact per opportunity, enforced by the database as well.
+    Index(
+        "uq_opportunity_contact_roles_one_primary",
+        "opportunity_id",
+        unique=True,
+        sqlite_where=text("is_primary"),
+        postgresql_where=text("is_primary"),
+    ),
+)
+
+activities = Table(
+    "activities",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(10), nullable=False),
+    Column("subject", String(255)),
+    Column("description", Text),
+    Column("due_date", Date),
+    Column("status", String(20)),
+    Column("priority", String(10)),
+    Column("completed_at", UTCDateTime),
+    Column("call_duration_minutes", Integer),
+    Column("outcome", String(255)),
+    Column("occurred_at", UTCDateTime),
+    Column("title", String(255)),
+    Column("body", Text),
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("lead_id", Integer, ForeignKey("leads.id")),
+    Column("contact_id", Integer, ForeignKey("contacts.id")),
+    Column("account_id", Integer, ForeignKey("accounts.id")),
+    Column("opportunity_id", Integer, ForeignKey("opportunities.id")),
+    *_stamps(),
+    CheckConstraint("kind IN ('task', 'call', 'note')", name="kind"),
+    # "My tasks": a user's open tasks by due date.
+    Index("ix_activities_owner_status_due", "owner_id", "status", "due_date", "id"),
+    Index("ix_activities_lead_id", "lead_id"),
+    Index("ix_activities_contact_id", "contact_id"),
+    Index("ix_activities_account_id", "account_id"),
+    Index("ix_activities_opportunity_id", "opportunity_id"),
+)
+
+field_history = Table(
+    "field_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("object_type", String(20), nullable=False),
+    Column("record_id", Integer, nullable=False),
+    Column("field", String(60), nullable=False),
+    Column("old_value", Text),
+    Column("new_value", Text),
+    Column("changed_by_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+    Index("ix_field_history_record", "object_type", "record_id", "changed_at", "id"),
+)
