@@ -250,3 +250,23 @@ def test_search_takes_quotes_and_operators_literally(core: Opportune, rep: User)
     assert names(core, rep, q="not*") == ['Said "Hi"']
     assert names(core, rep, q="OR") == ['Said "Hi"']
     assert names(core, rep, q="NEAR(") == []
+
+
+def test_every_saved_change_is_kept_in_the_field_history(
+    core: Opportune, admin: User, rep: User
+) -> None:
+    lead = core.leads.create(admin, {"last_name": "Ng", "company": "Acme"})
+    core.leads.update(admin, lead.id or 0, {"title": "CTO", "rating": "Hot"})
+    core.leads.update(rep, lead.id or 0, {"title": "CEO", "owner_id": rep.id})
+    with pytest.raises(ValidationError):
+        core.leads.update(rep, lead.id or 0, {"title": "COO", "email": "bad"})
+    history = core.leads.history(admin, lead.id or 0)
+    saves: dict[object, set[tuple[object, ...]]] = {}
+    for h in history:  # newest save first; the order of fields within a save is not promised
+        saves.setdefault(h.changed_at, set()).add(
+            (h.field, h.old_value, h.new_value, h.changed_by_id)
+        )
+    assert list(saves.values()) == [
+        {("title", "CTO", "CEO", rep.id), ("owner_id", str(admin.id), str(rep.id), rep.id)},
+        {("title", None, "CTO", admin.id), ("rating", None, "Hot", admin.id)},
+    ]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from opportune.domain.field_history import FieldChange, field_changes
 from opportune.domain.leads import Lead, LeadPicklists, mark_read_by, new_lead, update_lead
 from opportune.domain.listing import Page
 from opportune.domain.users import User
@@ -92,14 +94,17 @@ class LeadService:
             lead = _get(uow, lead_id)
             if expected_version is not None and expected_version != lead.version:
                 raise _stale(lead)
+            now = self.clock()
             updated, changed = update_lead(
-                lead, data, picklists=load_lead_picklists(uow), actor_id=_id(actor),
-                now=self.clock(),
-            )  # fmt: skip
+                lead, data, picklists=load_lead_picklists(uow), actor_id=_id(actor), now=now
+            )
             if "owner_id" in changed:
                 _check_owner(uow, updated.owner_id)
             if not uow.leads.update(updated, changed, lead.version):
                 raise _stale(lead)
+            uow.field_history.add_many(
+                field_changes("lead", lead, updated, changed, actor_id=_id(actor), now=now)
+            )
             uow.commit()
         return updated
 
@@ -121,6 +126,12 @@ class LeadService:
             )  # fmt: skip
             page = uow.leads.page(query)
         return LeadPage(page, LeadLookups(picklists, users))
+
+    def history(self, actor: User, lead_id: int) -> builtins.list[FieldChange]:
+        """The lead's field history, newest first."""
+        with UnitOfWork(self.engine) as uow:
+            _get(uow, lead_id)
+            return uow.field_history.for_record("lead", lead_id)
 
     def lookups(self) -> LeadLookups:
         """Picklists and users, for showing leads and building forms."""

@@ -9,7 +9,12 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Connection, Engine
 
 from opportune.db.engine import WRITE_OPTION, is_sqlite
-from opportune.db.repositories import LeadRepository, PicklistRepository, UserRepository
+from opportune.db.repositories import (
+    FieldHistoryRepository,
+    LeadRepository,
+    PicklistRepository,
+    UserRepository,
+)
 
 # One writer at a time per SQLite database in this process: waiting on a lock is cheaper
 # and fairer than SQLite's busy-timeout sleeps (see docs/benchmarks.md).
@@ -32,6 +37,7 @@ class UnitOfWork:
     users: UserRepository
     leads: LeadRepository
     picklists: PicklistRepository
+    field_history: FieldHistoryRepository
 
     def __init__(self, engine: Engine, *, write: bool = False) -> None:
         self.engine = engine
@@ -53,6 +59,7 @@ class UnitOfWork:
         self.users = UserRepository(conn)
         self.leads = LeadRepository(conn)
         self.picklists = PicklistRepository(conn)
+        self.field_history = FieldHistoryRepository(conn)
         return self
 
     def __exit__(

@@ -1,4 +1,4 @@
-"""Repositories: every query Opportune runs lives here, on a connection owned by a unit of work."""
+"""Leads: single rows, bulk inserts and keyset-paginated lists."""
 
 from __future__ import annotations
 
@@ -19,163 +19,17 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from opportune.db import tables as t
+from opportune.db.repositories._common import new_id
 from opportune.db.search import search_filters
 from opportune.domain.leads import Lead
 from opportune.domain.listing import Cursor, LeadListQuery, Page
-from opportune.domain.picklists import LeadStatus, PicklistValue
-from opportune.domain.users import Role, User
 
 LEAD_COLUMNS = tuple(f.name for f in dataclasses.fields(Lead))
 # Lead inserts in chunks: SQLite binds at most 32,766 variables per statement.
 INSERT_CHUNK = 500
-
-
-class UserRepository:
-    """Users and their API tokens."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
-    def get(self, user_id: int) -> User | None:
-        """The user with this id, if any."""
-        row = self.conn.execute(select(t.users).where(t.users.c.id == user_id)).first()
-        return _user(row) if row else None
-
-    def get_by_email(self, email: str) -> User | None:
-        """The user with this email (case-insensitive), if any."""
-        stmt = select(t.users).where(func.lower(t.users.c.email) == email.strip().lower())
-        row = self.conn.execute(stmt).first()
-        return _user(row) if row else None
-
-    def all(self) -> list[User]:
-        """All users, by name."""
-        rows = self.conn.execute(select(t.users).order_by(t.users.c.name, t.users.c.id))
-        return [_user(r) for r in rows]
-
-    def existing_active_ids(self, ids: Iterable[int]) -> set[int]:
-        """The subset of ``ids`` that are active users."""
-        stmt = select(t.users.c.id).where(t.users.c.id.in_(list(ids)), t.users.c.is_active)
-        return set(self.conn.execute(stmt).scalars())
-
-    def count(self) -> int:
-        """How many users exist."""
-        return int(self.conn.execute(select(func.count()).select_from(t.users)).scalar_one())
-
-    def add(self, user: User) -> int:
-        """Insert a user and return its id."""
-        values = _user_values(user)
-        return _new_id(self.conn.execute(insert(t.users).values(values)))
-
-    def update(self, user: User) -> None:
-        """Save a changed user."""
-        stmt = update(t.users).where(t.users.c.id == user.id).values(_user_values(user))
-        self.conn.execute(stmt)
-
-    def add_token(self, **values: Any) -> int:
-        """Insert an API token row (its hash, never the token) and return its id."""
-        return _new_id(self.conn.execute(insert(t.api_tokens).values(values)))
-
-    def token_by_hash(self, token_hash: str) -> dict[str, Any] | None:
-        """The token row with this hash, if any."""
-        stmt = select(t.api_tokens).where(t.api_tokens.c.token_hash == token_hash)
-        row = self.conn.execute(stmt).mappings().first()
-        return dict(row) if row else None
-
-    def tokens_of(self, user_id: int) -> list[dict[str, Any]]:
-        """A user's tokens, newest first."""
-        stmt = (
-            select(t.api_tokens)
-            .where(t.api_tokens.c.user_id == user_id)
-            .order_by(t.api_tokens.c.id.desc())
-        )
-        return [dict(r) for r in self.conn.execute(stmt).mappings()]
-
-    def touch_token(self, token_id: int, when: datetime) -> None:
-        """Record that a token was used."""
-        stmt = update(t.api_tokens).where(t.api_tokens.c.id == token_id).values(last_used_at=when)
-        self.conn.execute(stmt)
-
-    def revoke_token(self, token_id: int, user_id: int, when: datetime) -> bool:
-        """Revoke one of a user's tokens; return False when there is no such token."""
-        stmt = (
-            update(t.api_tokens)
-            .where(t.api_tokens.c.id == token_id, t.api_tokens.c.user_id == user_id)
-            .values(revoked_at=when)
-        )
-        return self.conn.execute(stmt).rowcount == 1
-
-
-def _new_id(result: CursorResult[Any]) -> int:
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
-
-
-def _user(row: Any) -> User:
-    m = row._mapping
-    return User(
-        id=m["id"],
-        name=m["name"],
-        email=m["email"],
-        role=Role(m["role"]),
-        password_hash=m["password_hash"],
-        is_active=m["is_active"],
-        created_at=m["created_at"],
-    )
-
-
-def _user_values(user: User) -> dict[str, Any]:
-    values = dataclasses.asdict(user)
-    values["role"] = user.role.value
-    values.pop("id")
-    return values
-
-
-class PicklistRepository:
-    """Lead statuses, lead sources and close reasons."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
-    def statuses(self) -> tuple[LeadStatus, ...]:
-        """Lead statuses in sort order."""
-        ls = t.lead_statuses
-        rows = self.conn.execute(select(ls).order_by(ls.c.sort_order, ls.c.id)).mappings()
-        return tuple(LeadStatus(**r) for r in rows)
-
-    def values(self, table: str) -> tuple[PicklistValue, ...]:
-        """Values of ``lead_sources`` or ``lead_close_reasons`` in sort order."""
-        tbl = _picklist(table)
-        rows = self.conn.execute(select(tbl).order_by(tbl.c.sort_order, tbl.c.id)).mappings()
-        return tuple(PicklistValue(**r) for r in rows)
-
-    def save_status(self, status: LeadStatus) -> int:
-        """Insert (id 0) or update a status; return its id."""
-        return self._save(t.lead_statuses, dataclasses.asdict(status))
-
-    def save_value(self, table: str, value: PicklistValue) -> int:
-        """Insert (id 0) or update a source or close reason; return its id."""
-        return self._save(_picklist(table), dataclasses.asdict(value))
-
-    def clear_default_status(self) -> None:
-        """Unmark the current default status (before another one becomes the default)."""
-        stmt = update(t.lead_statuses).where(t.lead_statuses.c.is_default).values(is_default=False)
-        self.conn.execute(stmt)
-
-    def _save(self, table: Any, values: dict[str, Any]) -> int:
-        row_id = values.pop("id")
-        if row_id:
-            self.conn.execute(update(table).where(table.c.id == row_id).values(values))
-            return int(row_id)
-        return _new_id(self.conn.execute(insert(table).values(values)))
-
-
-def _picklist(table: str) -> Any:
-    return {"lead_sources": t.lead_sources, "lead_close_reasons": t.lead_close_reasons}[table]
 
 
 class LeadRepository:
@@ -192,7 +46,7 @@ class LeadRepository:
     def add(self, lead: Lead) -> int:
         """Insert a lead and return its id."""
         values = _lead_values(lead)
-        return _new_id(self.conn.execute(insert(t.leads).values(values)))
+        return new_id(self.conn.execute(insert(t.leads).values(values)))
 
     def add_many(self, leads: Sequence[Lead]) -> None:
         """Insert many leads with set-based statements (ids are not returned)."""

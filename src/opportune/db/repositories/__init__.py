@@ -1,0 +1,11 @@
+"""Repositories: every query Opportune runs lives here, on a connection owned by a unit of work.
+
+One module per business area; each repository takes the unit of work's connection.
+"""
+
+from opportune.db.repositories.history import FieldHistoryRepository
+from opportune.db.repositories.leads import LeadRepository
+from opportune.db.repositories.picklists import PicklistRepository
+from opportune.db.repositories.users import UserRepository
+
+__all__ = ["FieldHistoryRepository", "LeadRepository", "PicklistRepository", "UserRepository"]
