@@ -7,13 +7,15 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Generic, Literal, TypeVar
 
 from opportune.domain.text import has_control_characters
 from opportune.errors import ValidationError
 
 T = TypeVar("T")
+SortKind = Literal["datetime", "date", "decimal", "int", "text"]
 
 # Sortable lead columns; nullable ones sort as empty text so keyset cursors stay total.
 LEAD_SORT_FIELDS = (
@@ -34,22 +36,28 @@ class Cursor:
 
     def encode(self) -> str:
         """Encode as an opaque URL-safe string."""
-        value = self.value.isoformat() if isinstance(self.value, datetime) else self.value
+        value = self.value
+        if isinstance(value, datetime | date):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)
         raw = json.dumps([value, self.id, self.backwards], separators=(",", ":"))
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     @classmethod
-    def decode(cls, token: str, sort: str) -> Cursor:
-        """Decode a cursor made by :meth:`encode` for the same sort field."""
+    def decode(cls, token: str, sort: str, kind: SortKind | None = None) -> Cursor:
+        """Decode a cursor made by :meth:`encode` for the same sort field.
+
+        ``kind`` says what the sort column holds; by default lead timestamps are
+        ``datetime`` and anything else ``text``.
+        """
         try:
             if len(token) > MAX_CURSOR_LENGTH:
                 raise ValueError("cursor too long")
             padded = token + "=" * (-len(token) % 4)
             value, row_id, backwards = json.loads(base64.urlsafe_b64decode(padded))
-            if sort in DATETIME_SORT_FIELDS:
-                value = _aware_utc(datetime.fromisoformat(value))
-            elif not isinstance(value, str) or has_control_characters(value):
-                raise TypeError("bad value")
+            kind = kind or ("datetime" if sort in DATETIME_SORT_FIELDS else "text")
+            value = _decode_value(value, kind)
             # A forged cursor must not reach the database with an id it cannot store.
             if not isinstance(row_id, int) or not 0 < row_id <= MAX_ROW_ID:
                 raise TypeError("bad id")
@@ -60,6 +68,26 @@ class Cursor:
                 "cursor", "INVALID_CURSOR", "Invalid or expired page cursor"
             ) from exc
         return cls(value, row_id, backwards)
+
+
+def _decode_value(value: object, kind: SortKind) -> object:
+    """The sort value a cursor carried, as its column holds it; raise on anything forged."""
+    if not isinstance(value, str) or has_control_characters(value):
+        if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise TypeError("bad value")
+    if kind == "datetime":
+        return _aware_utc(datetime.fromisoformat(value))
+    if kind == "date":
+        return date.fromisoformat(value)
+    if kind == "decimal":
+        number = Decimal(value)  # raises InvalidOperation, a ValueError, when forged
+        if not number.is_finite():
+            raise ValueError("bad number")
+        return number
+    if kind == "int":
+        raise TypeError("bad value")
+    return value
 
 
 def _aware_utc(value: datetime) -> datetime:

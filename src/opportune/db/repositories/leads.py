@@ -4,28 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    and_,
     delete,
     func,
     insert,
-    literal,
     select,
-    tuple_,
     update,
 )
-from sqlalchemy.sql.elements import KeyedColumnElement
 
 from opportune.db import tables as t
 from opportune.db.repositories._common import new_id
+from opportune.db.repositories._keyset import Keyset, KeysetRequest
 from opportune.db.search import search_filters
 from opportune.domain.leads import Lead
-from opportune.domain.listing import Cursor, LeadListQuery, Page
+from opportune.domain.listing import LeadListQuery, Page
 
 LEAD_COLUMNS = tuple(f.name for f in dataclasses.fields(Lead))
 # Lead inserts in chunks: SQLite binds at most 32,766 variables per statement.
@@ -76,26 +72,10 @@ class LeadRepository:
 
     def page(self, query: LeadListQuery) -> Page[Lead]:
         """One page of leads matching ``query``, in its sort order, with neighbour cursors."""
-        sort_col = _sort_expression(query.sort)
-        filters = _lead_filters(query, self.conn.dialect.name)
-        backwards = bool(query.cursor and query.cursor.backwards)
-        # Walking backwards reads in the opposite order, then flips the page.
-        descending = query.descending != backwards
-        stmt = select(t.leads).where(*filters)
-        if query.cursor is not None:
-            stmt = stmt.where(_after(sort_col, query.cursor, descending))
-        order = (sort_col.desc(), t.leads.c.id.desc()) if descending else (sort_col, t.leads.c.id)
-        rows = list(self.conn.execute(stmt.order_by(*order).limit(query.limit + 1)).mappings())
-        more = len(rows) > query.limit
-        items = [Lead(**r) for r in rows[: query.limit]]
-        if backwards:
-            items.reverse()
-        total = self._count(filters) if query.with_total else None
-        return Page(items, *_neighbour_cursors(items, query, more, backwards), total=total)
-
-    def _count(self, filters: Sequence[ColumnElement[bool]]) -> int:
-        stmt = select(func.count()).select_from(t.leads).where(*filters)
-        return int(self.conn.execute(stmt).scalar_one())
+        request = KeysetRequest(
+            query.sort, query.descending, query.cursor, query.limit, query.with_total
+        )
+        return LEAD_PAGES.page(self.conn, _lead_filters(query, self.conn.dialect.name), request)
 
 
 def _lead_values(lead: Lead) -> dict[str, Any]:
@@ -103,11 +83,6 @@ def _lead_values(lead: Lead) -> dict[str, Any]:
     if values["id"] is None:
         values.pop("id")
     return values
-
-
-def _sort_expression(sort: str) -> ColumnElement[Any]:
-    column: KeyedColumnElement[Any] = t.leads.c[sort]
-    return column if not column.nullable else func.coalesce(column, "")
 
 
 def _lead_filters(query: LeadListQuery, dialect: str) -> list[ColumnElement[bool]]:
@@ -135,40 +110,4 @@ def _lead_filters(query: LeadListQuery, dialect: str) -> list[ColumnElement[bool
     return filters
 
 
-def _after(sort_col: ColumnElement[Any], cursor: Cursor, descending: bool) -> ColumnElement[bool]:
-    key = tuple_(sort_col, t.leads.c.id)
-    bound = tuple_(*_bind(cursor.value, cursor.id))
-    return and_(key < bound) if descending else and_(key > bound)
-
-
-def _bind(value: object, row_id: int) -> tuple[Any, ...]:
-    if isinstance(value, datetime):
-        return (literal(value, t.leads.c.created_at.type), literal(row_id))
-    return (literal(value), literal(row_id))
-
-
-def _neighbour_cursors(
-    items: Sequence[Lead], query: LeadListQuery, more: bool, backwards: bool
-) -> tuple[str | None, str | None]:
-    if not items:
-        return None, None
-    has_next = more if not backwards else True
-    has_prev = (query.cursor is not None) if not backwards else more
-    first, last = items[0], items[-1]
-    next_cursor = Cursor(_sort_value(last, query.sort), _id(last)).encode() if has_next else None
-    prev_cursor = (
-        Cursor(_sort_value(first, query.sort), _id(first), backwards=True).encode()
-        if has_prev
-        else None
-    )
-    return next_cursor, prev_cursor
-
-
-def _sort_value(lead: Lead, sort: str) -> object:
-    value = getattr(lead, sort)
-    return "" if value is None else value
-
-
-def _id(lead: Lead) -> int:
-    assert lead.id is not None
-    return lead.id
+LEAD_PAGES: Keyset[Lead] = Keyset(t.leads, lambda row: Lead(**row))
