@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 5000
     page_size_default: int = Field(default=50, ge=1, le=500)
     page_size_max: int = Field(default=500, ge=1)
+    # ISO 4217 code of the one currency opportunity amounts are in.
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
 
     @model_validator(mode="after")
     def _fill_defaults_and_check_secrets(self) -> Settings:

@@ -131,6 +131,11 @@ class Opportunity:
     updated_by_id: int | None = None
     version: int = 1
 
+    @property
+    def expected_revenue(self) -> Decimal | None:
+        """Amount * probability / 100 in cents (see :func:`expected_revenue`)."""
+        return expected_revenue(self)
+
 
 def expected_revenue(opp: Opportunity) -> Decimal | None:
     """Amount * probability / 100, rounded to cents; ``None`` without an amount."""

@@ -6,10 +6,15 @@ from sqlalchemy import Engine
 
 from opportune.db import migrate
 from opportune.db.engine import make_engine
+from opportune.services.accounts import AccountService
+from opportune.services.activities import ActivityService
 from opportune.services.auth import AuthService, PasswordHasher
 from opportune.services.clock import Clock, utc_now
+from opportune.services.contacts import ContactService
 from opportune.services.leads import LeadService
+from opportune.services.opportunities import OpportunityService
 from opportune.services.picklists import PicklistService
+from opportune.services.pipeline import PipelineSettingsService
 from opportune.services.users import UserService
 from opportune.settings import Settings
 
@@ -33,6 +38,13 @@ class Opportune:
         self.users = UserService(self.engine, hasher, clock)
         self.picklists = PicklistService(self.engine)
         self.leads = LeadService(self.engine, clock, settings.page_size_max)
+        self.pipeline = PipelineSettingsService(self.engine)
+        self.opportunities = OpportunityService(
+            self.engine, clock, settings.currency, settings.page_size_max
+        )
+        self.accounts = AccountService(self.engine, clock, settings.page_size_max)
+        self.contacts = ContactService(self.engine, clock, settings.page_size_max)
+        self.activities = ActivityService(self.engine, clock)
 
     def migrate(self) -> None:
         """Bring the database schema up to date."""

@@ -19,7 +19,12 @@ def require_self_or_admin(actor: User | None, user_id: int) -> None:
         raise PermissionDeniedError("You can only manage your own account")
 
 
+def require_can_delete(actor: User, owner_id: int, noun: str) -> None:
+    """Reps may delete the records they own; managers and admins any record."""
+    if actor.role is Role.REP and owner_id != actor.id:
+        raise PermissionDeniedError(f"Only the {noun}'s owner, a manager or an admin can delete it")
+
+
 def require_can_delete_lead(actor: User, lead: Lead) -> None:
     """Reps may delete their own leads; managers and admins any lead."""
-    if actor.role is Role.REP and lead.owner_id != actor.id:
-        raise PermissionDeniedError("Only the lead's owner, a manager or an admin can delete it")
+    require_can_delete(actor, lead.owner_id, "lead")

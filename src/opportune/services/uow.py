@@ -10,9 +10,16 @@ from sqlalchemy import Connection, Engine
 
 from opportune.db.engine import WRITE_OPTION, is_sqlite
 from opportune.db.repositories import (
+    AccountRepository,
+    ActivityRepository,
+    ContactRepository,
+    ContactRoleRepository,
     FieldHistoryRepository,
     LeadRepository,
+    OpportunityHistoryRepository,
+    OpportunityRepository,
     PicklistRepository,
+    StageRepository,
     UserRepository,
 )
 
@@ -35,9 +42,16 @@ class UnitOfWork:
     """
 
     users: UserRepository
+    accounts: AccountRepository
+    contacts: ContactRepository
     leads: LeadRepository
+    stages: StageRepository
+    opportunities: OpportunityRepository
+    opportunity_history: OpportunityHistoryRepository
+    contact_roles: ContactRoleRepository
     picklists: PicklistRepository
     field_history: FieldHistoryRepository
+    activities: ActivityRepository
 
     def __init__(self, engine: Engine, *, write: bool = False) -> None:
         self.engine = engine
@@ -57,9 +71,16 @@ class UnitOfWork:
             raise
         self._conn = conn
         self.users = UserRepository(conn)
+        self.accounts = AccountRepository(conn)
+        self.contacts = ContactRepository(conn)
         self.leads = LeadRepository(conn)
+        self.stages = StageRepository(conn)
+        self.opportunities = OpportunityRepository(conn)
+        self.opportunity_history = OpportunityHistoryRepository(conn)
+        self.contact_roles = ContactRoleRepository(conn)
         self.picklists = PicklistRepository(conn)
         self.field_history = FieldHistoryRepository(conn)
+        self.activities = ActivityRepository(conn)
         return self
 
     def __exit__(

@@ -1,22 +1,30 @@
 """Keyset pagination for any table: one page in a sort order, with cursors to its neighbours.
 
 A cursor holds the sort value and id of the row at the page's edge and the direction, so
-pages go forwards and backwards and stay as fast deep into a list as at its start. Nullable
-sort columns sort as empty text, which keeps the order total.
+pages go forwards and backwards and stay as fast deep into a list as at its start. A missing
+value of a nullable sort column sorts as a stand-in of the column's kind (empty text, or a
+number or date below every stored one), which keeps the order total.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
     Connection,
+    Date,
+    DateTime,
+    Integer,
+    Numeric,
     RowMapping,
     Table,
+    TypeDecorator,
     and_,
     func,
     literal,
@@ -69,7 +77,9 @@ class Keyset(Generic[T]):
 
     def _sort_expression(self, sort: str) -> ColumnElement[Any]:
         column = self.table.c[sort]
-        return column if not column.nullable else func.coalesce(column, "")
+        if not column.nullable:
+            return column
+        return func.coalesce(column, literal(_missing_value(column), column.type))
 
     def _after(
         self, sort_col: ColumnElement[Any], request: KeysetRequest, descending: bool
@@ -86,26 +96,49 @@ class Keyset(Generic[T]):
         stmt = select(func.count()).select_from(self.table).where(*filters)
         return int(conn.execute(stmt).scalar_one())
 
-    @staticmethod
     def _cursors(
-        rows: Sequence[RowMapping], request: KeysetRequest, more: bool, backwards: bool
+        self, rows: Sequence[RowMapping], request: KeysetRequest, more: bool, backwards: bool
     ) -> tuple[str | None, str | None]:
         if not rows:
             return None, None
         has_next = more if not backwards else True
         has_prev = (request.cursor is not None) if not backwards else more
         first, last = rows[0], rows[-1]
-        next_cursor = Cursor(_edge(last, request.sort), last["id"]) if has_next else None
+        sort_col = request.sort
+        next_cursor = Cursor(self._edge(last, sort_col), last["id"]) if has_next else None
         prev_cursor = (
-            Cursor(_edge(first, request.sort), first["id"], backwards=True) if has_prev else None
+            Cursor(self._edge(first, sort_col), first["id"], backwards=True) if has_prev else None
         )
         return (
             next_cursor.encode() if next_cursor else None,
             prev_cursor.encode() if prev_cursor else None,
         )
 
+    def _edge(self, row: RowMapping, sort: str) -> object:
+        """The sort value a cursor keeps (a missing one as the order sorts it)."""
+        value = row[sort]
+        return _missing_value(self.table.c[sort]) if value is None else value
 
-def _edge(row: RowMapping, sort: str) -> object:
-    """The sort value a cursor keeps (empty text for a missing one, as the order sorts it)."""
-    value = row[sort]
-    return "" if value is None else value
+
+# Below any amount, count or date Opportune stores (numbers are never negative).
+_MISSING_NUMBER = Decimal("-1E+18")
+_MISSING_INTEGER = -(2**31)
+_MISSING_DAY = date(1, 1, 1)
+_MISSING_MOMENT = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def _missing_value(column: Column[Any]) -> object:
+    """What a missing value of ``column`` sorts as: first for numbers and dates, and as
+    empty text (first too) for text."""
+    kind = column.type
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl_instance
+    if isinstance(kind, Integer):
+        return _MISSING_INTEGER
+    if isinstance(kind, Numeric):
+        return _MISSING_NUMBER
+    if isinstance(kind, DateTime):
+        return _MISSING_MOMENT
+    if isinstance(kind, Date):
+        return _MISSING_DAY
+    return ""

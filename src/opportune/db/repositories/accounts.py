@@ -1,0 +1,274 @@
+"""Accounts and contacts: single rows, hierarchy walks, what still refers to them, and lists."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Table,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+
+from opportune.db import tables as t
+from opportune.db.repositories._common import new_id
+from opportune.db.repositories._keyset import Keyset, KeysetRequest
+from opportune.domain.accounts import Account
+from opportune.domain.contacts import Contact
+from opportune.domain.listing import Page
+
+ACCOUNT_COLUMNS = tuple(f.name for f in dataclasses.fields(Account))
+CONTACT_COLUMNS = tuple(f.name for f in dataclasses.fields(Contact))
+# Far deeper than any real hierarchy; stops a walk over data that already loops.
+MAX_HIERARCHY_DEPTH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class AccountListQuery:
+    """A resolved account list request: owners as ids, choices in their canonical spelling."""
+
+    request: KeysetRequest
+    owner_ids: tuple[int, ...] = ()
+    industries: tuple[str, ...] = ()
+    ratings: tuple[str, ...] = ()
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactListQuery:
+    """A resolved contact list request: accounts and owners as ids."""
+
+    request: KeysetRequest
+    account_ids: tuple[int, ...] = ()
+    owner_ids: tuple[int, ...] = ()
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    search: str | None = None
+
+
+class AccountRepository:
+    """Accounts: single rows, the parent chain, dependants and keyset-paginated lists."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, account_id: int) -> Account | None:
+        """The account with this id, if any."""
+        stmt = select(t.accounts).where(t.accounts.c.id == account_id)
+        row = self.conn.execute(stmt).mappings().first()
+        return Account(**row) if row else None
+
+    def existing_ids(self, ids: Iterable[int]) -> set[int]:
+        """Which of ``ids`` are accounts."""
+        wanted = set(ids)
+        if not wanted:
+            return set()
+        stmt = select(t.accounts.c.id).where(t.accounts.c.id.in_(wanted))
+        return set(self.conn.execute(stmt).scalars())
+
+    def add(self, account: Account) -> int:
+        """Insert an account and return its id."""
+        return new_id(self.conn.execute(insert(t.accounts).values(_values(account))))
+
+    def update(self, account: Account, changed: Iterable[str], expected_version: int) -> bool:
+        """Save changed columns if the stored version is still ``expected_version``."""
+        return _update(self.conn, t.accounts, account, changed, expected_version)
+
+    def delete(self, account_id: int) -> bool:
+        """Delete an account; return False when it did not exist."""
+        stmt = delete(t.accounts).where(t.accounts.c.id == account_id)
+        return self.conn.execute(stmt).rowcount == 1
+
+    def count(self) -> int:
+        """How many accounts exist."""
+        return _count(self.conn, t.accounts)
+
+    def ancestor_ids(self, account_id: int) -> list[int]:
+        """The ids above an account: its parent, that one's parent, and so on up to the top."""
+        found: list[int] = []
+        current: int | None = account_id
+        c = t.accounts.c
+        while current is not None and len(found) < MAX_HIERARCHY_DEPTH:
+            parent = self.conn.execute(
+                select(c.parent_account_id).where(c.id == current)
+            ).scalar_one_or_none()
+            if parent is None or parent in found or parent == account_id:
+                break
+            found.append(parent)
+            current = parent
+        return found
+
+    def dependants(self, account_id: int) -> dict[str, int]:
+        """How many records still refer to the account, by kind (kinds with none left out)."""
+        counts = {
+            "contact": _count(self.conn, t.contacts, t.contacts.c.account_id == account_id),
+            "opportunity": _count(
+                self.conn, t.opportunities, t.opportunities.c.account_id == account_id
+            ),
+            "child account": _count(
+                self.conn, t.accounts, t.accounts.c.parent_account_id == account_id
+            ),
+            "activity": _count(self.conn, t.activities, t.activities.c.account_id == account_id),
+        }
+        return {kind: n for kind, n in counts.items() if n}
+
+    def page(self, query: AccountListQuery) -> Page[Account]:
+        """One page of accounts matching ``query``, in its sort order, with neighbour cursors."""
+        return ACCOUNT_PAGES.page(self.conn, _account_filters(query), query.request)
+
+
+class ContactRepository:
+    """Contacts: single rows, an account's contacts, dependants and keyset-paginated lists."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, contact_id: int) -> Contact | None:
+        """The contact with this id, if any."""
+        stmt = select(t.contacts).where(t.contacts.c.id == contact_id)
+        row = self.conn.execute(stmt).mappings().first()
+        return Contact(**row) if row else None
+
+    def existing_ids(self, ids: Iterable[int]) -> set[int]:
+        """Which of ``ids`` are contacts."""
+        wanted = set(ids)
+        if not wanted:
+            return set()
+        stmt = select(t.contacts.c.id).where(t.contacts.c.id.in_(wanted))
+        return set(self.conn.execute(stmt).scalars())
+
+    def add(self, contact: Contact) -> int:
+        """Insert a contact and return its id."""
+        return new_id(self.conn.execute(insert(t.contacts).values(_values(contact))))
+
+    def update(self, contact: Contact, changed: Iterable[str], expected_version: int) -> bool:
+        """Save changed columns if the stored version is still ``expected_version``."""
+        return _update(self.conn, t.contacts, contact, changed, expected_version)
+
+    def delete(self, contact_id: int) -> bool:
+        """Delete a contact; return False when it did not exist."""
+        stmt = delete(t.contacts).where(t.contacts.c.id == contact_id)
+        return self.conn.execute(stmt).rowcount == 1
+
+    def count(self) -> int:
+        """How many contacts exist."""
+        return _count(self.conn, t.contacts)
+
+    def of_account(self, account_id: int) -> list[Contact]:
+        """An account's contacts by name (last name, then first name)."""
+        c = t.contacts.c
+        stmt = (
+            select(t.contacts)
+            .where(c.account_id == account_id)
+            .order_by(c.last_name, func.coalesce(c.first_name, ""), c.id)
+        )
+        return [Contact(**row) for row in self.conn.execute(stmt).mappings()]
+
+    def dependants(self, contact_id: int) -> dict[str, int]:
+        """How many records still refer to the contact, by kind (kinds with none left out)."""
+        roles = t.opportunity_contact_roles
+        counts = {
+            "contact role": _count(self.conn, roles, roles.c.contact_id == contact_id),
+            "activity": _count(self.conn, t.activities, t.activities.c.contact_id == contact_id),
+        }
+        return {kind: n for kind, n in counts.items() if n}
+
+    def page(self, query: ContactListQuery) -> Page[Contact]:
+        """One page of contacts matching ``query``, in its sort order, with neighbour cursors."""
+        return CONTACT_PAGES.page(self.conn, _contact_filters(query), query.request)
+
+
+def _values(record: Account | Contact) -> dict[str, Any]:
+    values = dataclasses.asdict(record)
+    if values["id"] is None:
+        values.pop("id")
+    return values
+
+
+def _update(
+    conn: Connection,
+    table: Table,
+    record: Account | Contact,
+    changed: Iterable[str],
+    expected_version: int,
+) -> bool:
+    values = {name: getattr(record, name) for name in changed}
+    if not values:
+        return True
+    stmt = (
+        update(table)
+        .where(table.c.id == record.id, table.c.version == expected_version)
+        .values(values)
+    )
+    return conn.execute(stmt).rowcount == 1
+
+
+def _count(conn: Connection, table: Table, *where: ColumnElement[bool]) -> int:
+    stmt = select(func.count()).select_from(table).where(*where)
+    return int(conn.execute(stmt).scalar_one())
+
+
+def _account_filters(query: AccountListQuery) -> list[ColumnElement[bool]]:
+    c = t.accounts.c
+    filters = _any_of((c.owner_id, query.owner_ids), (c.industry, query.industries),
+                      (c.rating, query.ratings))  # fmt: skip
+    filters.extend(_created(c.created_at, query.created_from, query.created_to))
+    filters.extend(_words(query.search, (c.name, c.website)))
+    return filters
+
+
+def _contact_filters(query: ContactListQuery) -> list[ColumnElement[bool]]:
+    c = t.contacts.c
+    filters = _any_of((c.account_id, query.account_ids), (c.owner_id, query.owner_ids))
+    filters.extend(_created(c.created_at, query.created_from, query.created_to))
+    filters.extend(_words(query.search, (c.first_name, c.last_name, c.email)))
+    return filters
+
+
+def _any_of(*pairs: tuple[Column[Any], Sequence[object]]) -> list[ColumnElement[bool]]:
+    """One condition per column with wanted values: equal to the one, or in the many."""
+    filters: list[ColumnElement[bool]] = []
+    for column, values in pairs:
+        if len(values) == 1:
+            filters.append(column == values[0])
+        elif values:
+            filters.append(column.in_(values))
+    return filters
+
+
+def _created(
+    column: Column[Any], start: datetime | None, end: datetime | None
+) -> list[ColumnElement[bool]]:
+    filters: list[ColumnElement[bool]] = []
+    if start is not None:
+        filters.append(column >= start)
+    if end is not None:
+        filters.append(column < end)
+    return filters
+
+
+def _words(search: str | None, columns: Sequence[Column[Any]]) -> list[ColumnElement[bool]]:
+    """One condition per word: it appears in one of ``columns``, wildcards taken literally."""
+    conditions: list[ColumnElement[bool]] = []
+    for word in (search or "").split():
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        conditions.append(or_(*(col.ilike(pattern, escape="\\") for col in columns)))
+    return conditions
+
+
+ACCOUNT_PAGES: Keyset[Account] = Keyset(t.accounts, lambda row: Account(**row))
+CONTACT_PAGES: Keyset[Contact] = Keyset(t.contacts, lambda row: Contact(**row))

@@ -1,0 +1,211 @@
+"""Activity use cases: create, read, change, complete and delete tasks, calls and notes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+
+from sqlalchemy import Engine
+
+from opportune.domain.activities import (
+    RELATIONS,
+    Activity,
+    OpenTasks,
+    complete_task,
+    new_activity,
+    open_and_overdue,
+    update_activity,
+)
+from opportune.domain.field_history import FieldChange, field_changes
+from opportune.domain.users import User
+from opportune.errors import (
+    FieldError,
+    NotFoundError,
+    StaleRecordError,
+    ValidationError,
+)
+from opportune.services.clock import Clock
+from opportune.services.permissions import require_can_delete
+from opportune.services.uow import UnitOfWork
+
+OBJECT_TYPE = "activity"
+_RECORD_KINDS = {
+    "lead_id": "Lead",
+    "contact_id": "Contact",
+    "account_id": "Account",
+    "opportunity_id": "Opportunity",
+}
+
+
+class ActivityService:
+    """Everything a person or a script does with tasks, logged calls and notes."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def create(self, actor: User, data: Mapping[str, object]) -> Activity:
+        """Create a task, call or note (``kind``); the actor owns it unless told otherwise."""
+        with UnitOfWork(self.engine, write=True) as uow:
+            activity = new_activity(data, actor_id=_id(actor), now=self.clock())
+            _check_references(uow, activity, ("owner_id", *RELATIONS))
+            activity.id = uow.activities.add(activity)
+            uow.commit()
+        return activity
+
+    def get(self, actor: User, activity_id: int) -> Activity:
+        """The activity with this id."""
+        with UnitOfWork(self.engine) as uow:
+            return _get(uow, activity_id)
+
+    def update(
+        self,
+        actor: User,
+        activity_id: int,
+        data: Mapping[str, object],
+        *,
+        expected_version: int | None = None,
+    ) -> Activity:
+        """Change an activity. With ``expected_version``, refuse if someone changed it since.
+
+        Setting a completed task's ``status`` back to Open reopens it.
+        """
+        with UnitOfWork(self.engine, write=True) as uow:
+            activity = _get(uow, activity_id)
+            if expected_version is not None and expected_version != activity.version:
+                raise _stale(activity)
+            now = self.clock()
+            updated, changed = update_activity(activity, data, actor_id=_id(actor), now=now)
+            _check_references(uow, updated, changed)
+            _save(uow, activity, updated, changed, actor, now)
+            uow.commit()
+        return updated
+
+    def complete(
+        self, actor: User, activity_id: int, *, expected_version: int | None = None
+    ) -> Activity:
+        """Mark a task Completed now; completing a completed task changes nothing."""
+        with UnitOfWork(self.engine, write=True) as uow:
+            task = _get(uow, activity_id)
+            if expected_version is not None and expected_version != task.version:
+                raise _stale(task)
+            now = self.clock()
+            updated, changed = complete_task(task, _id(actor), now)
+            if changed:
+                _save(uow, task, updated, changed, actor, now)
+                uow.commit()
+        return updated
+
+    def delete(self, actor: User, activity_id: int) -> None:
+        """Delete an activity for good; reps only their own."""
+        with UnitOfWork(self.engine, write=True) as uow:
+            activity = _get(uow, activity_id)
+            require_can_delete(actor, activity.owner_id, "activity")
+            uow.activities.delete(activity_id)
+            uow.commit()
+
+    def for_record(
+        self,
+        actor: User,
+        *,
+        lead_id: int | None = None,
+        contact_id: int | None = None,
+        account_id: int | None = None,
+        opportunity_id: int | None = None,
+        limit: int = 200,
+    ) -> list[Activity]:
+        """The activities of one lead, contact, account or opportunity (give exactly one).
+
+        Open tasks come first, then everything else newest first.
+        """
+        given = {
+            name: value
+            for name, value in (
+                ("lead_id", lead_id),
+                ("contact_id", contact_id),
+                ("account_id", account_id),
+                ("opportunity_id", opportunity_id),
+            )
+            if value is not None
+        }
+        if len(given) != 1:
+            raise ValidationError.single(
+                "record",
+                "INVALID_QUERY",
+                "Give exactly one of lead_id, contact_id, account_id or opportunity_id",
+            )
+        ((field, record_id),) = given.items()
+        with UnitOfWork(self.engine) as uow:
+            if not uow.activities.record_exists(field, record_id):
+                raise NotFoundError.for_record(_RECORD_KINDS[field], record_id)
+            return uow.activities.for_record(field, record_id, limit)
+
+    def my_tasks(self, actor: User, today: date | None = None) -> OpenTasks:
+        """The actor's open tasks (soonest due first) and the overdue ones among them.
+
+        ``today`` is the actor's calendar day; it defaults to today in UTC.
+        """
+        today = today or self.clock().date()
+        with UnitOfWork(self.engine) as uow:
+            tasks = uow.activities.open_tasks_of(_id(actor))
+        return open_and_overdue(tasks, _id(actor), today)
+
+    def history(self, actor: User, activity_id: int) -> list[FieldChange]:
+        """The activity's field history, newest first."""
+        with UnitOfWork(self.engine) as uow:
+            _get(uow, activity_id)
+            return uow.field_history.for_record(OBJECT_TYPE, activity_id)
+
+
+def _id(user: User) -> int:
+    assert user.id is not None, "actor must be a saved user"
+    return user.id
+
+
+def _get(uow: UnitOfWork, activity_id: int) -> Activity:
+    activity = uow.activities.get(activity_id)
+    if activity is None:
+        raise NotFoundError.for_record("Activity", activity_id)
+    return activity
+
+
+def _check_references(uow: UnitOfWork, activity: Activity, fields: Iterable[str]) -> None:
+    """Refuse, naming each field, references in ``fields`` to records that do not exist."""
+    names = set(fields)
+    errors: list[FieldError] = []
+    if "owner_id" in names and activity.owner_id not in uow.users.existing_active_ids(
+        [activity.owner_id]
+    ):
+        message = f"No active user with id {activity.owner_id}"
+        errors.append(FieldError("owner_id", "INVALID_CROSS_REFERENCE_KEY", message))
+    refs = {name: getattr(activity, name) for name in RELATIONS if name in names}
+    for name in uow.activities.missing_references(refs):
+        kind = _RECORD_KINDS[name]
+        message = f"No {kind.lower()} with id {getattr(activity, name)}"
+        if name == "lead_id":
+            message = f"No unconverted lead with id {activity.lead_id}"
+        errors.append(FieldError(name, "INVALID_CROSS_REFERENCE_KEY", message))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save(
+    uow: UnitOfWork,
+    before: Activity,
+    after: Activity,
+    changed: list[str],
+    actor: User,
+    now: datetime,
+) -> None:
+    if not uow.activities.update(after, changed, before.version):
+        raise _stale(before)
+    uow.field_history.add_many(
+        field_changes(OBJECT_TYPE, before, after, changed, actor_id=_id(actor), now=now)
+    )
+
+
+def _stale(activity: Activity) -> StaleRecordError:
+    return StaleRecordError(
+        f"Activity {activity.id} was changed by someone else (now version {activity.version}); "
+        "reload it and try again"
+    )

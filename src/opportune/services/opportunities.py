@@ -1,0 +1,511 @@
+"""Opportunity use cases: the pipeline's records, their stage moves, history and contact roles.
+
+Every change of stage, amount, probability, close date or forecast category writes a stage
+history snapshot; every change writes field history. Updates carry the version the caller
+read, so of two people moving the same opportunity the later one gets a conflict.
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from opportune.db.repositories.opportunities import OpportunityQuery, Totals
+from opportune.domain.field_history import FieldChange, field_changes
+from opportune.domain.fields import clean
+from opportune.domain.history import (
+    StageSnapshot,
+    close_date_pushes,
+    days_to_close,
+    make_snapshot,
+    snapshot_needed,
+    stage_age,
+    time_in_stages,
+)
+from opportune.domain.listing import Page, SortKind
+from opportune.domain.opportunities import (
+    CONTACT_ROLE,
+    ContactRole,
+    Opportunity,
+    check_contact_account,
+    check_contact_roles,
+    new_contact_role,
+    new_opportunity,
+    update_opportunity,
+)
+from opportune.domain.picklists import PicklistValue, find_by_label
+from opportune.domain.stages import Stage
+from opportune.domain.users import Role, User
+from opportune.errors import (
+    FieldError,
+    NotFoundError,
+    PermissionDeniedError,
+    StaleRecordError,
+    ValidationError,
+)
+from opportune.services.clock import Clock
+from opportune.services.list_filters import FilterResolver, split
+from opportune.services.pipeline import Pipeline, load_pipeline
+from opportune.services.uow import UnitOfWork
+
+__all__ = [
+    "OPPORTUNITY_SORT_FIELDS",
+    "BoardColumn",
+    "OpportunityFilters",
+    "OpportunityLookups",
+    "OpportunityMetrics",
+    "OpportunityPage",
+    "OpportunityService",
+]
+
+# Sortable columns and what their cursors carry.
+OPPORTUNITY_SORT_FIELDS: dict[str, SortKind] = {
+    "close_date": "date",
+    "amount": "decimal",
+    "name": "text",
+    "probability": "int",
+    "created_at": "datetime",
+    "updated_at": "datetime",
+}
+STATES = ("open", "closed", "won", "lost")
+_STATE_FLAGS: dict[str, tuple[bool | None, bool | None]] = {
+    # state: (is_closed, is_won)
+    "open": (False, None),
+    "closed": (True, None),
+    "won": (True, True),
+    "lost": (True, False),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OpportunityFilters:
+    """Filters in user terms: stage labels, owners as ids, emails or ``me``, account ids.
+
+    ``state`` is ``open``, ``closed``, ``won`` or ``lost``; ``close_from`` and
+    ``close_to`` bound the close date, both days included; ``q`` words must all appear in
+    the name. ``sort`` is a field of :data:`OPPORTUNITY_SORT_FIELDS`, ``-`` first for
+    descending.
+    """
+
+    stage: Sequence[str] = ()
+    owner: Sequence[str] = ()
+    account: Sequence[int | str] = ()
+    state: str | None = None
+    close_from: date | None = None
+    close_to: date | None = None
+    q: str | None = None
+    sort: str = "close_date"
+    cursor: str | None = None
+    limit: int = 50
+    with_total: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OpportunityLookups:
+    """The pipeline, lead sources and users, to show opportunities with labels and names."""
+
+    pipeline: Pipeline
+    lead_sources: tuple[PicklistValue, ...]
+    users: builtins.list[User]
+
+    def record(self, opp: Opportunity) -> dict[str, Any]:
+        """The opportunity as a flat dict: labels for ids, owner named, money as text."""
+        values = dataclasses.asdict(opp)
+        values["stage"] = self.pipeline.stage(opp.stage_id).label
+        reason = self.pipeline.lost_reason(opp.lost_reason_id)
+        values["lost_reason"] = reason.label if reason else None
+        values["lead_source"] = next(
+            (s.label for s in self.lead_sources if s.id == opp.lead_source_id), None
+        )
+        values["owner_name"] = next((u.name for u in self.users if u.id == opp.owner_id), None)
+        values["expected_revenue"] = opp.expected_revenue
+        for name in ("amount", "expected_revenue"):
+            if isinstance(values[name], Decimal):
+                values[name] = str(values[name])
+        return values
+
+
+@dataclass(frozen=True, slots=True)
+class OpportunityPage:
+    """A page of opportunities with what the interfaces need to show them."""
+
+    page: Page[Opportunity]
+    lookups: OpportunityLookups
+
+
+@dataclass(frozen=True, slots=True)
+class BoardColumn:
+    """One stage's column of the pipeline board: a page of cards and the whole column's
+    count, amount and expected revenue."""
+
+    stage: Stage
+    page: Page[Opportunity]
+    totals: Totals
+
+
+@dataclass(frozen=True, slots=True)
+class OpportunityMetrics:
+    """What the stage history tells about one opportunity at a moment.
+
+    ``time_in_stages`` maps stage ids to the time spent there over every visit;
+    ``stage_age`` is the time since entering the current stage; ``days_to_close`` is
+    ``None`` while open; ``close_date_pushes`` counts moves of the close date to later.
+    """
+
+    time_in_stages: dict[int, timedelta]
+    stage_age: timedelta | None
+    days_to_close: int | None
+    close_date_pushes: int
+
+
+class OpportunityService:
+    """Everything a person or a script does with opportunities."""
+
+    def __init__(
+        self, engine: Engine, clock: Clock, currency: str = "USD", max_page_size: int = 500
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.currency = currency
+        self.max_page_size = max_page_size
+
+    # --- records ---------------------------------------------------------------------------
+
+    def create(self, actor: User, data: Mapping[str, object]) -> Opportunity:
+        """Create an opportunity and its first stage history snapshot.
+
+        Without a stage it starts on the first active open stage, without an owner it
+        belongs to the actor; the account must exist.
+        """
+        now = self.clock()
+        with UnitOfWork(self.engine, write=True) as uow:
+            pipeline = load_pipeline(uow)
+            opp = new_opportunity(
+                data, stages=pipeline.stages, lost_reasons=pipeline.lost_reasons,
+                lead_sources=uow.picklists.values("lead_sources"), actor_id=_id(actor),
+                now=now, currency=self.currency,
+            )  # fmt: skip
+            _check_account(uow, opp.account_id)
+            _check_owner(uow, opp.owner_id)
+            opp.id = uow.opportunities.add(opp)
+            uow.opportunity_history.add(make_snapshot(opp, _id(actor), now))
+            uow.commit()
+        return opp
+
+    def get(self, actor: User, opportunity_id: int) -> Opportunity:
+        """The opportunity with this id (its ``expected_revenue`` follows from it)."""
+        with UnitOfWork(self.engine) as uow:
+            return _get(uow, opportunity_id)
+
+    def update(
+        self,
+        actor: User,
+        opportunity_id: int,
+        data: Mapping[str, object],
+        *,
+        expected_version: int | None = None,
+    ) -> Opportunity:
+        """Change an opportunity; moving its stage takes the stage's defaults.
+
+        With ``expected_version``, refuse if someone changed it since. A change of a
+        tracked value writes a stage history snapshot; every change writes field history.
+        """
+        with UnitOfWork(self.engine, write=True) as uow:
+            opp = _get(uow, opportunity_id)
+            if expected_version is not None and expected_version != opp.version:
+                raise _stale(opp)
+            now = self.clock()
+            pipeline = load_pipeline(uow)
+            updated, changed = update_opportunity(
+                opp, data, stages=pipeline.stages, lost_reasons=pipeline.lost_reasons,
+                lead_sources=uow.picklists.values("lead_sources"), actor_id=_id(actor), now=now,
+            )  # fmt: skip
+            if "account_id" in changed:
+                _check_account(uow, updated.account_id)
+            if "owner_id" in changed:
+                _check_owner(uow, updated.owner_id)
+            if not uow.opportunities.update(updated, changed, opp.version):
+                raise _stale(opp)
+            if snapshot_needed(opp, updated):
+                uow.opportunity_history.add(make_snapshot(updated, _id(actor), now))
+            uow.field_history.add_many(
+                field_changes("opportunity", opp, updated, changed, actor_id=_id(actor), now=now)
+            )
+            uow.commit()
+        return updated
+
+    def delete(self, actor: User, opportunity_id: int) -> None:
+        """Delete an opportunity with its history and contact roles.
+
+        Reps may delete their own opportunities; managers and admins any.
+        """
+        with UnitOfWork(self.engine, write=True) as uow:
+            opp = _get(uow, opportunity_id)
+            if actor.role is Role.REP and opp.owner_id != actor.id:
+                raise PermissionDeniedError(
+                    "Only the opportunity's owner, a manager or an admin can delete it"
+                )
+            uow.opportunities.delete(opportunity_id)
+            uow.commit()
+
+    def list(self, actor: User, filters: OpportunityFilters) -> OpportunityPage:
+        """One page of opportunities matching ``filters``, with labels to show them."""
+        with UnitOfWork(self.engine) as uow:
+            lookups = _lookups(uow)
+            query = _resolve(filters, lookups, actor, self.max_page_size)
+            page = uow.opportunities.page(query)
+        return OpportunityPage(page, lookups)
+
+    def lookups(self) -> OpportunityLookups:
+        """Stages, lost reasons, lead sources and users, for showing and editing records."""
+        with UnitOfWork(self.engine) as uow:
+            return _lookups(uow)
+
+    def board_column(
+        self,
+        actor: User,
+        stage_id: int,
+        filters: OpportunityFilters | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> BoardColumn:
+        """One column of the pipeline board: a page of the stage's opportunities by close
+        date, and the count, amount and expected revenue of the whole column.
+
+        ``filters`` narrow the column (owner, account, close period, name); their stage,
+        state, sort, cursor and limit are replaced by the column's.
+        """
+        base = dataclasses.replace(
+            filters or OpportunityFilters(),
+            stage=(), state=None, sort="close_date", cursor=cursor, limit=limit, with_total=False,
+        )  # fmt: skip
+        with UnitOfWork(self.engine) as uow:
+            lookups = _lookups(uow)
+            stage = next((s for s in lookups.pipeline.stages if s.id == stage_id), None)
+            if stage is None:
+                raise NotFoundError.for_record("Stage", stage_id)
+            query = dataclasses.replace(
+                _resolve(base, lookups, actor, self.max_page_size), stage_ids=(stage_id,)
+            )
+            page = uow.opportunities.page(query)
+            totals = uow.opportunities.totals(query)
+        return BoardColumn(stage, page, totals)
+
+    # --- history ---------------------------------------------------------------------------
+
+    def history(self, actor: User, opportunity_id: int) -> builtins.list[FieldChange]:
+        """The opportunity's field history, newest first."""
+        with UnitOfWork(self.engine) as uow:
+            _get(uow, opportunity_id)
+            return uow.field_history.for_record("opportunity", opportunity_id)
+
+    def stage_history(self, actor: User, opportunity_id: int) -> builtins.list[StageSnapshot]:
+        """The opportunity's stage history snapshots, oldest first."""
+        with UnitOfWork(self.engine) as uow:
+            _get(uow, opportunity_id)
+            return uow.opportunity_history.for_opportunity(opportunity_id)
+
+    def metrics(
+        self, actor: User, opportunity_id: int, now: datetime | None = None
+    ) -> OpportunityMetrics:
+        """Time in each stage, stage age, days to close and close date pushes at ``now``
+        (by default the service clock's now)."""
+        snapshots = self.stage_history(actor, opportunity_id)
+        at = now or self.clock()
+        return OpportunityMetrics(
+            time_in_stages=time_in_stages(snapshots, at),
+            stage_age=stage_age(snapshots, at),
+            days_to_close=days_to_close(snapshots),
+            close_date_pushes=close_date_pushes(snapshots),
+        )
+
+    # --- contact roles ---------------------------------------------------------------------
+
+    def contact_roles(self, actor: User, opportunity_id: int) -> builtins.list[ContactRole]:
+        """The opportunity's contact roles, the primary one first."""
+        with UnitOfWork(self.engine) as uow:
+            _get(uow, opportunity_id)
+            return uow.contact_roles.for_opportunity(opportunity_id)
+
+    def add_contact_role(
+        self,
+        actor: User,
+        opportunity_id: int,
+        data: Mapping[str, object],
+        *,
+        allow_other_accounts: bool = False,
+    ) -> ContactRole:
+        """Give a contact a role in the opportunity (``contact_id``, ``role``, ``is_primary``).
+
+        The contact must exist and belong to the opportunity's account (unless
+        ``allow_other_accounts``); at most one role is primary, and a contact holds each
+        role once.
+        """
+        with UnitOfWork(self.engine, write=True) as uow:
+            opp = _get(uow, opportunity_id)
+            role = new_contact_role(data, opportunity_id=opportunity_id)
+            _check_contact(uow, role.contact_id, opp, allow_other_accounts)
+            check_contact_roles([*uow.contact_roles.for_opportunity(opportunity_id), role])
+            role = dataclasses.replace(role, id=_save_role(lambda: uow.contact_roles.add(role)))
+            uow.commit()
+        return role
+
+    def update_contact_role(
+        self,
+        actor: User,
+        opportunity_id: int,
+        role_id: int,
+        data: Mapping[str, object],
+        *,
+        allow_other_accounts: bool = False,
+    ) -> ContactRole:
+        """Change a contact role by the same rules as :meth:`add_contact_role`."""
+        with UnitOfWork(self.engine, write=True) as uow:
+            opp = _get(uow, opportunity_id)
+            roles = uow.contact_roles.for_opportunity(opportunity_id)
+            current = _role(roles, role_id)
+            role = dataclasses.replace(current, **clean(CONTACT_ROLE, data, creating=False))  # type: ignore[arg-type]
+            if role.contact_id != current.contact_id:
+                _check_contact(uow, role.contact_id, opp, allow_other_accounts)
+            check_contact_roles([*(r for r in roles if r.id != role_id), role])
+            _save_role(lambda: uow.contact_roles.update(role))
+            uow.commit()
+        return role
+
+    def remove_contact_role(self, actor: User, opportunity_id: int, role_id: int) -> None:
+        """Take a contact role off the opportunity."""
+        with UnitOfWork(self.engine, write=True) as uow:
+            _get(uow, opportunity_id)
+            _role(uow.contact_roles.for_opportunity(opportunity_id), role_id)
+            uow.contact_roles.delete(role_id)
+            uow.commit()
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _id(user: User) -> int:
+    assert user.id is not None, "actor must be a saved user"
+    return user.id
+
+
+def _get(uow: UnitOfWork, opportunity_id: int) -> Opportunity:
+    opp = uow.opportunities.get(opportunity_id)
+    if opp is None:
+        raise NotFoundError.for_record("Opportunity", opportunity_id)
+    return opp
+
+
+def _role(roles: Sequence[ContactRole], role_id: int) -> ContactRole:
+    found = next((r for r in roles if r.id == role_id), None)
+    if found is None:
+        raise NotFoundError.for_record("Contact role", role_id)
+    return found
+
+
+def _lookups(uow: UnitOfWork) -> OpportunityLookups:
+    return OpportunityLookups(
+        load_pipeline(uow), uow.picklists.values("lead_sources"), uow.users.all()
+    )
+
+
+def _check_account(uow: UnitOfWork, account_id: int) -> None:
+    if not uow.opportunities.account_exists(account_id):
+        raise ValidationError.single(
+            "account_id", "INVALID_CROSS_REFERENCE_KEY", f"No account with id {account_id}"
+        )
+
+
+def _check_owner(uow: UnitOfWork, owner_id: int) -> None:
+    if owner_id not in uow.users.existing_active_ids([owner_id]):
+        raise ValidationError.single(
+            "owner_id", "INVALID_CROSS_REFERENCE_KEY", f"No active user with id {owner_id}"
+        )
+
+
+def _check_contact(
+    uow: UnitOfWork, contact_id: int, opp: Opportunity, allow_other_accounts: bool
+) -> None:
+    exists, account_id = uow.contact_roles.contact_account(contact_id)
+    if not exists:
+        raise ValidationError.single(
+            "contact_id", "INVALID_CROSS_REFERENCE_KEY", f"No contact with id {contact_id}"
+        )
+    check_contact_account(account_id, opp.account_id, allow_other_accounts=allow_other_accounts)
+
+
+def _save_role(save: Any) -> Any:
+    """Run a contact role write; the database's unique indexes back the service's checks
+    when two people add roles at once."""
+    try:
+        return save()
+    except IntegrityError as exc:
+        raise ValidationError.single(
+            "is_primary", "DUPLICATE_VALUE", "This role or a primary role already exists"
+        ) from exc
+
+
+def _stale(opp: Opportunity) -> StaleRecordError:
+    return StaleRecordError(
+        f"Opportunity {opp.id} was changed by someone else (now version {opp.version}); "
+        "reload it and try again"
+    )
+
+
+# --- filters -------------------------------------------------------------------------------
+
+
+def _resolve(
+    filters: OpportunityFilters, lookups: OpportunityLookups, actor: User, max_limit: int
+) -> OpportunityQuery:
+    """Turn user-facing filters into a query; raise one error naming every bad filter."""
+    resolver = FilterResolver(users=lookups.users, actor=actor, max_limit=max_limit)
+    stage_ids = _stage_ids(resolver, filters.stage, lookups.pipeline.stages)
+    owner_ids = resolver.owners(filters.owner)
+    account_ids = resolver.ids("account", filters.account)
+    is_closed, is_won = _state(resolver, filters.state)
+    if filters.close_from and filters.close_to and filters.close_from > filters.close_to:
+        resolver.errors.append(
+            FieldError("close_to", "INVALID_RANGE", "Must not be before close_from")
+        )
+    search = resolver.search(filters.q)
+    request = resolver.window(
+        filters.sort, filters.cursor, filters.limit, filters.with_total, OPPORTUNITY_SORT_FIELDS
+    )
+    resolver.finish()
+    return OpportunityQuery(
+        request, stage_ids=stage_ids, owner_ids=owner_ids, account_ids=account_ids,
+        is_closed=is_closed, is_won=is_won, close_from=filters.close_from,
+        close_to=filters.close_to, search=search,
+    )  # fmt: skip
+
+
+def _stage_ids(
+    resolver: FilterResolver, labels: Sequence[str], stages: Sequence[Stage]
+) -> tuple[int, ...]:
+    ids: list[int] = []
+    for label in split(labels):
+        found = find_by_label(stages, label)
+        if found is None:
+            resolver.fail("stage", f"Unknown stage '{label}'")
+        else:
+            ids.append(found.id)
+    return tuple(ids)
+
+
+def _state(resolver: FilterResolver, state: str | None) -> tuple[bool | None, bool | None]:
+    if not state:
+        return None, None
+    flags = _STATE_FLAGS.get(state.strip().lower())
+    if flags is None:
+        resolver.fail("state", f"State must be one of: {', '.join(STATES)}")
+        return None, None
+    return flags
