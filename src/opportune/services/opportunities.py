@@ -43,16 +43,16 @@ from opportune.domain.opportunities import (
 )
 from opportune.domain.picklists import PicklistValue, find_by_label
 from opportune.domain.stages import Stage
-from opportune.domain.users import Role, User
+from opportune.domain.users import User
 from opportune.errors import (
     FieldError,
     NotFoundError,
-    PermissionDeniedError,
     StaleRecordError,
     ValidationError,
 )
 from opportune.services.clock import Clock
 from opportune.services.list_filters import FilterResolver, split
+from opportune.services.permissions import require_can_delete
 from opportune.services.pipeline import Pipeline, load_pipeline
 from opportune.services.uow import UnitOfWork
 
@@ -249,10 +249,7 @@ class OpportunityService:
         """
         with UnitOfWork(self.engine, write=True) as uow:
             opp = _get(uow, opportunity_id)
-            if actor.role is Role.REP and opp.owner_id != actor.id:
-                raise PermissionDeniedError(
-                    "Only the opportunity's owner, a manager or an admin can delete it"
-                )
+            require_can_delete(actor, opp.owner_id, "opportunity")
             uow.opportunities.delete(opportunity_id)
             uow.commit()
 

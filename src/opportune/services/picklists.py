@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Literal, TypeVar
 
 from sqlalchemy import Engine
@@ -45,15 +45,15 @@ class PicklistService:
         require_admin(actor)
         with UnitOfWork(self.engine, write=True) as uow:
             statuses = list(uow.picklists.statuses())
-            current = _find(statuses, status_id, "Lead status")
-            base = current or LeadStatus(0, "", _next_order(statuses))
+            current = find_by_id(statuses, status_id, "Lead status")
+            base = current or LeadStatus(0, "", next_order(statuses))
             status = dataclasses.replace(base, **_clean_status(data, creating=current is None))  # type: ignore[arg-type]
             others = [s for s in statuses if s.id != status_id]
             if status.is_default:
                 others = [dataclasses.replace(s, is_default=False) for s in others]
                 uow.picklists.clear_default_status()
             check_status_list([*others, status])
-            new_id = _save(uow, lambda: uow.picklists.save_status(status))
+            new_id = save_unique_label(uow, lambda: uow.picklists.save_status(status))
             saved = dataclasses.replace(status, id=new_id)
             uow.commit()
         return saved
@@ -69,12 +69,12 @@ class PicklistService:
         require_admin(actor)
         with UnitOfWork(self.engine, write=True) as uow:
             values = list(uow.picklists.values(table))
-            current = _find(values, value_id, "Value")
-            base = current or PicklistValue(0, "", _next_order(values))
-            value = dataclasses.replace(base, **_clean_value(data, creating=current is None))  # type: ignore[arg-type]
-            _check_label_free(values, value)
+            current = find_by_id(values, value_id, "Value")
+            base = current or PicklistValue(0, "", next_order(values))
+            value = dataclasses.replace(base, **clean_value(data, creating=current is None))  # type: ignore[arg-type]
+            check_label_free(values, value)
             saved = dataclasses.replace(
-                value, id=_save(uow, lambda: uow.picklists.save_value(table, value))
+                value, id=save_unique_label(uow, lambda: uow.picklists.save_value(table, value))
             )
             uow.commit()
         return saved
@@ -92,7 +92,8 @@ def load_lead_picklists(uow: UnitOfWork) -> LeadPicklists:
 _V = TypeVar("_V", LeadStatus, PicklistValue)
 
 
-def _find(values: list[_V], value_id: int | None, kind: str) -> _V | None:
+def find_by_id(values: list[_V], value_id: int | None, kind: str) -> _V | None:
+    """The value with this id (None when no id is given); NotFoundError naming ``kind``."""
     if value_id is None:
         return None
     found = next((v for v in values if v.id == value_id), None)
@@ -101,20 +102,21 @@ def _find(values: list[_V], value_id: int | None, kind: str) -> _V | None:
     return found
 
 
-def _check_label_free(values: list[PicklistValue], value: PicklistValue) -> None:
+def check_label_free(values: list[PicklistValue], value: PicklistValue) -> None:
     """Labels are matched ignoring case, so they must be unique ignoring case too."""
     same = find_by_label(values, value.label)
     if same is not None and same.id != value.id:
         raise ValidationError.single("label", "DUPLICATE_VALUE", f"'{same.label}' already exists")
 
 
-def _next_order(values: list[LeadStatus] | list[PicklistValue]) -> int:
+def next_order(values: list[LeadStatus] | list[PicklistValue]) -> int:
+    """The sort order that puts a new value last."""
     return max((v.sort_order for v in values), default=0) + 10
 
 
-def _save(uow: UnitOfWork, save: object) -> int:
+def save_unique_label(uow: UnitOfWork, save: Callable[[], int]) -> int:
+    """Run ``save`` and return the id; a label taken meanwhile is a field error, not a crash."""
     try:
-        assert callable(save)
         return int(save())
     except IntegrityError as exc:
         raise ValidationError.single(
@@ -122,9 +124,10 @@ def _save(uow: UnitOfWork, save: object) -> int:
         ) from exc
 
 
-def _clean_value(
+def clean_value(
     data: Mapping[str, object], *, creating: bool, flags: tuple[str, ...] = ("is_active",)
 ) -> dict[str, object]:
+    """Clean a picklist value's label, sort order and ``flags``; name every bad field."""
     errors: list[FieldError] = []
     cleaned: dict[str, object] = {}
     for name, value in data.items():
@@ -140,7 +143,7 @@ def _clean_value(
 
 
 def _clean_status(data: Mapping[str, object], *, creating: bool) -> dict[str, object]:
-    return _clean_value(data, creating=creating, flags=STATUS_FLAGS)
+    return clean_value(data, creating=creating, flags=STATUS_FLAGS)
 
 
 def _clean_field(name: str, value: object, flags: tuple[str, ...]) -> object:

@@ -14,7 +14,13 @@ from opportune.domain.stages import FORECAST_CATEGORIES, Stage, check_stage_list
 from opportune.domain.users import User
 from opportune.errors import NotFoundError, ValidationError
 from opportune.services.permissions import require_admin
-from opportune.services.picklists import _check_label_free, _clean_value, _find, _next_order, _save
+from opportune.services.picklists import (
+    check_label_free,
+    clean_value,
+    find_by_id,
+    next_order,
+    save_unique_label,
+)
 from opportune.services.uow import UnitOfWork
 
 __all__ = ["STAGE", "Pipeline", "PipelineSettingsService", "load_pipeline"]
@@ -97,7 +103,9 @@ class PipelineSettingsService:
             base = current or Stage(0, "", _next_stage_order(stages), 0, "Pipeline")
             stage = dataclasses.replace(base, **values)  # type: ignore[arg-type]
             check_stage_list([*(s for s in stages if s.id != stage_id), stage])
-            saved = dataclasses.replace(stage, id=_save(uow, lambda: uow.stages.save_stage(stage)))
+            saved = dataclasses.replace(
+                stage, id=save_unique_label(uow, lambda: uow.stages.save_stage(stage))
+            )
             uow.commit()
         return saved
 
@@ -111,13 +119,13 @@ class PipelineSettingsService:
         require_admin(actor)
         with UnitOfWork(self.engine, write=True) as uow:
             reasons = list(uow.stages.lost_reasons())
-            current = _find(reasons, reason_id, "Lost reason")
-            base = current or PicklistValue(0, "", _next_order(reasons))
-            value = dataclasses.replace(base, **_clean_value(data, creating=current is None))  # type: ignore[arg-type]
-            _check_label_free(reasons, value)
+            current = find_by_id(reasons, reason_id, "Lost reason")
+            base = current or PicklistValue(0, "", next_order(reasons))
+            value = dataclasses.replace(base, **clean_value(data, creating=current is None))  # type: ignore[arg-type]
+            check_label_free(reasons, value)
             _check_one_active([*(r for r in reasons if r.id != reason_id), value])
             saved = dataclasses.replace(
-                value, id=_save(uow, lambda: uow.stages.save_lost_reason(value))
+                value, id=save_unique_label(uow, lambda: uow.stages.save_lost_reason(value))
             )
             uow.commit()
         return saved
