@@ -1,13 +1,21 @@
 """Opportune: a self-hosted CRM for the whole road from a lead to revenue.
 
 The library API: open an installation with :class:`Opportune` and use its services
-(``leads``, ``users``, ``picklists``, ``auth``); every deliberate error is an
+(``leads``, ``accounts``, ``contacts``, ``opportunities``, ``pipeline``, ``activities``,
+``users``, ``picklists``, ``auth``); every deliberate error is an
 :class:`OpportuneError` (see :mod:`opportune.errors` for the tree).
 """
 
+from opportune.domain.accounts import Account
+from opportune.domain.activities import Activity, ActivityKind
+from opportune.domain.contacts import Contact
+from opportune.domain.field_history import FieldChange
+from opportune.domain.history import StageSnapshot
 from opportune.domain.leads import Lead, LeadPicklists
 from opportune.domain.listing import Page
+from opportune.domain.opportunities import ContactRole, Opportunity
 from opportune.domain.picklists import LeadStatus, PicklistValue
+from opportune.domain.stages import Stage
 from opportune.domain.users import Role, User
 from opportune.errors import (
     AuthenticationError,
@@ -21,15 +29,26 @@ from opportune.errors import (
     ValidationError,
 )
 from opportune.services import Opportune
+from opportune.services.accounts import AccountFilters
+from opportune.services.contacts import ContactFilters
 from opportune.services.filters import LeadFilters
+from opportune.services.opportunities import OpportunityFilters
 from opportune.settings import Settings, get_settings
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Account",
+    "AccountFilters",
+    "Activity",
+    "ActivityKind",
     "AuthenticationError",
     "ConflictError",
+    "Contact",
+    "ContactFilters",
+    "ContactRole",
     "ConvertedLeadError",
+    "FieldChange",
     "FieldError",
     "Lead",
     "LeadFilters",
@@ -38,11 +57,15 @@ __all__ = [
     "NotFoundError",
     "Opportune",
     "OpportuneError",
+    "Opportunity",
+    "OpportunityFilters",
     "Page",
     "PermissionDeniedError",
     "PicklistValue",
     "Role",
     "Settings",
+    "Stage",
+    "StageSnapshot",
     "StaleRecordError",
     "User",
     "ValidationError",
