@@ -262,8 +262,9 @@ opportunities = Table(
     Column("lost_reason_id", Integer, ForeignKey("opportunity_lost_reasons.id")),
     *_stamps(),
     CheckConstraint("probability BETWEEN 0 AND 100", name="probability"),
-    # The pipeline board: open opportunities by stage, filtered by owner, by close date.
-    Index("ix_opportunities_board", "is_closed", "stage_id", "owner_id", "close_date", "id"),
+    # The pipeline board: a stage's column by close date, with or without an owner filter.
+    Index("ix_opportunities_stage_close", "stage_id", "close_date", "id"),
+    Index("ix_opportunities_stage_owner_close", "stage_id", "owner_id", "close_date", "id"),
     Index("ix_opportunities_owner_close", "owner_id", "close_date", "id"),
     Index("ix_opportunities_close", "close_date", "id"),
     Index("ix_opportunities_account_id", "account_id"),

@@ -241,8 +241,11 @@ def upgrade() -> None:
     with op.batch_alter_table("opportunities", schema=None) as batch_op:
         batch_op.create_index("ix_opportunities_account_id", ["account_id"], unique=False)
         batch_op.create_index(
-            "ix_opportunities_board",
-            ["is_closed", "stage_id", "owner_id", "close_date", "id"],
+            "ix_opportunities_stage_close", ["stage_id", "close_date", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_opportunities_stage_owner_close",
+            ["stage_id", "owner_id", "close_date", "id"],
             unique=False,
         )
         batch_op.create_index("ix_opportunities_close", ["close_date", "id"], unique=False)
@@ -455,7 +458,8 @@ def downgrade() -> None:
     with op.batch_alter_table("opportunities", schema=None) as batch_op:
         batch_op.drop_index("ix_opportunities_owner_close")
         batch_op.drop_index("ix_opportunities_close")
-        batch_op.drop_index("ix_opportunities_board")
+        batch_op.drop_index("ix_opportunities_stage_owner_close")
+        batch_op.drop_index("ix_opportunities_stage_close")
         batch_op.drop_index("ix_opportunities_account_id")
 
     op.drop_table("opportunities")
