@@ -3,7 +3,9 @@
 from fastapi import APIRouter, Security
 from fastapi.security import HTTPBearer
 
-from opportune.api.routers import leads, me, picklists, users
+from opportune.api.routers import accounts as accounts_and_contacts
+from opportune.api.routers import activities as activities_router
+from opportune.api.routers import leads, me, opportunities, picklists, stages, users
 
 # Authentication itself is done by ``deps.current_user`` (a bearer token, or the web
 # session cookie with X-CSRF-Token on writes); this scheme only documents it in OpenAPI.
@@ -16,5 +18,9 @@ bearer = HTTPBearer(
 api_router = APIRouter(dependencies=[Security(bearer)])
 for module in (me, leads, picklists, users):
     api_router.include_router(module.router)
+api_router.include_router(accounts_and_contacts.router)
+api_router.include_router(opportunities.router)
+api_router.include_router(stages.router)
+api_router.include_router(activities_router.router)
 
 __all__ = ["api_router"]
