@@ -156,7 +156,7 @@ def _clean_date(spec: FieldSpec, value: object) -> date | None:
     if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
         try:
             return date.fromisoformat(value.strip())
-        except ValueError:
+        except ValueError:  # shaped like a date but no such day (2026-02-30): refused below
             pass
     raise _fail(spec, "INVALID_TYPE", "Must be a date (YYYY-MM-DD)")
 
