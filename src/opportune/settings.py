@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     page_size_max: int = Field(default=500, ge=1)
     # ISO 4217 code of the one currency opportunity amounts are in.
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    # Month the fiscal year starts (1 = January): converted leads' opportunities close at the
+    # end of the current fiscal quarter.
+    fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
 
     @model_validator(mode="after")
     def _fill_defaults_and_check_secrets(self) -> Settings:

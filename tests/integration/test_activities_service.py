@@ -19,6 +19,7 @@ from opportune import (
 from opportune.db import tables as t
 from opportune.db.repositories.activities import open_tasks_query
 from opportune.domain.activities import Activity, ActivityKind
+from opportune.domain.listing import Cursor
 from opportune.services.activities import ActivityService
 from opportune.services.uow import UnitOfWork
 
@@ -444,7 +445,9 @@ def test_each_kind_of_record_lists_its_activities_open_tasks_first_then_newest(
     make({"kind": "task", "subject": "other lead", "lead_id": r.other_lead_id})
 
     def listed(**record: int) -> list[str]:
-        return [a.subject or a.title or "" for a in core.activities.for_record(rep, **record)]
+        page = core.activities.for_record(rep, **record)
+        assert page.next_cursor is None
+        return [a.subject or a.title or "" for a in page.items]
 
     assert listed(lead_id=r.lead_id) == subjects["lead_id"]
     assert listed(contact_id=r.contact_id) == subjects["contact_id"]
@@ -460,7 +463,112 @@ def test_a_related_list_needs_exactly_one_existing_record(core: Opportune, rep: 
         assert codes(exc) == {"record": "INVALID_QUERY"}
     with pytest.raises(NotFoundError):
         core.activities.for_record(rep, opportunity_id=9999)
-    assert core.activities.for_record(rep, account_id=r.account_id) == []
+    assert list(core.activities.for_record(rep, account_id=r.account_id).items) == []
+
+
+def label(activity: Activity) -> str:
+    return activity.subject or activity.title or ""
+
+
+def walk(core: Opportune, user: User, limit: int, **record: int) -> list[list[str]]:
+    """Every page of a record's activities, following the cursors, as lists of labels."""
+    pages: list[list[str]] = []
+    cursor: str | None = None
+    while True:
+        page = core.activities.for_record(user, **record, cursor=cursor, limit=limit)
+        pages.append([label(a) for a in page.items])
+        if page.next_cursor is None:
+            return pages
+        cursor = page.next_cursor
+
+
+def test_a_records_activities_page_open_tasks_by_due_date_then_the_rest_newest_first(
+    core: Opportune, rep: User
+) -> None:
+    r = records(core, rep)
+    hours = iter(range(100))
+
+    def make(data: dict[str, object]) -> Activity:
+        moment = NOW + timedelta(hours=next(hours))
+        return at(core, moment).create(rep, {"account_id": r.account_id, **data})
+
+    make({"kind": "task", "subject": "no due date"})
+    make({"kind": "task", "subject": "due later", "due_date": "2026-12-10"})
+    done = make({"kind": "task", "subject": "done", "due_date": "2026-11-01"})
+    core.activities.complete(rep, done.id or 0)
+    make({"kind": "call", "subject": "call"})
+    make({"kind": "task", "subject": "due first", "due_date": "2026-12-01"})
+    make({"kind": "note", "title": "note"})
+    make({"kind": "task", "subject": "also due first", "due_date": "2026-12-01"})
+    make({"kind": "note", "title": "elsewhere", "account_id": None, "lead_id": r.lead_id})
+
+    everything = ["due first", "also due first", "due later", "no due date",
+                  "note", "call", "done"]  # fmt: skip
+    assert walk(core, rep, 50, account_id=r.account_id) == [everything]
+    assert walk(core, rep, 3, account_id=r.account_id) == [
+        everything[:3],
+        everything[3:6],
+        everything[6:],
+    ]
+    assert walk(core, rep, 4, account_id=r.account_id) == [everything[:4], everything[4:]]
+    assert walk(core, rep, 1, account_id=r.account_id) == [[name] for name in everything]
+
+
+def test_a_page_cursor_keeps_its_place_when_activities_are_added_before_it(
+    core: Opportune, rep: User
+) -> None:
+    r = records(core, rep)
+    first = task(core, rep, "First", due_date="2026-12-01", lead_id=r.lead_id)
+    task(core, rep, "Second", due_date="2026-12-02", lead_id=r.lead_id)
+    page = core.activities.for_record(rep, lead_id=r.lead_id, limit=1)
+    assert [a.id for a in page.items] == [first.id]
+    task(core, rep, "Earlier, added later", due_date="2026-11-30", lead_id=r.lead_id)
+    core.activities.create(rep, {"kind": "note", "title": "Note", "lead_id": r.lead_id})
+    rest = core.activities.for_record(rep, lead_id=r.lead_id, cursor=page.next_cursor)
+    assert [label(a) for a in rest.items] == ["Second", "Note"]
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["not-a-cursor", "W10", Cursor("open:someday", 1).encode(),
+     Cursor("rest:2026-11-27T12:00:00", 1).encode(), Cursor("late:2026-11-27", 1).encode(),
+     Cursor("open:2026-11-27", 1, backwards=True).encode(), Cursor(5, 1).encode()],
+)  # fmt: skip
+def test_a_forged_page_cursor_is_refused_naming_the_cursor(
+    core: Opportune, rep: User, cursor: str
+) -> None:
+    r = records(core, rep)
+    with pytest.raises(ValidationError) as exc:
+        core.activities.for_record(rep, lead_id=r.lead_id, cursor=cursor)
+    assert codes(exc) == {"cursor": "INVALID_CURSOR"}
+
+
+def test_a_page_size_outside_the_allowed_range_is_refused(core: Opportune, rep: User) -> None:
+    r = records(core, rep)
+    for limit in (0, -1, 501):
+        with pytest.raises(ValidationError) as exc:
+            core.activities.for_record(rep, lead_id=r.lead_id, limit=limit)
+        assert codes(exc) == {"limit": "NUMBER_OUTSIDE_VALID_RANGE"}
+    with pytest.raises(ValidationError) as both:
+        core.activities.for_record(rep, lead_id=r.lead_id, limit=0, cursor="x")
+    assert codes(both) == {"limit": "NUMBER_OUTSIDE_VALID_RANGE", "cursor": "INVALID_CURSOR"}
+
+
+def test_related_names_are_loaded_for_every_kind_of_record(core: Opportune, rep: User) -> None:
+    r = records(core, rep)
+    made = [
+        task(core, rep, "A", lead_id=r.lead_id),
+        task(core, rep, "B", contact_id=r.contact_id, opportunity_id=r.opportunity_id),
+        task(core, rep, "C", contact_id=r.contact_id, account_id=r.account_id),
+        task(core, rep, "D"),
+    ]
+    assert core.activities.related_names(rep, made) == {
+        ("lead_id", r.lead_id): "Ng",
+        ("contact_id", r.contact_id): "Ng",
+        ("account_id", r.account_id): "Acme",
+        ("opportunity_id", r.opportunity_id): "Acme deal",
+    }
+    assert core.activities.related_names(rep, []) == {}
 
 
 # --- deleting -----------------------------------------------------------------------------
@@ -541,7 +649,7 @@ def test_relinking_moves_a_leads_activities_and_hands_over_only_open_tasks(
         2,
     )
     assert get(admin, elsewhere.id or 0) == elsewhere
-    assert core.activities.for_record(admin, lead_id=r.lead_id) == []
+    assert list(core.activities.for_record(admin, lead_id=r.lead_id).items) == []
     assert [a.id for a in core.activities.my_tasks(manager, TODAY).open] == [open_task.id]
 
 

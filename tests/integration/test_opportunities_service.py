@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from opportune import (
+    ConflictError,
     NotFoundError,
     Opportune,
     PermissionDeniedError,
@@ -557,3 +558,20 @@ def test_a_board_column_pages_its_cards_and_totals_the_whole_column(
     )  # fmt: skip
     with pytest.raises(NotFoundError):
         core.opportunities.board_column(rep, 999)
+
+
+def test_an_opportunity_with_activities_is_not_deleted(core: Opportune, rep: User) -> None:
+    account = core.accounts.create(rep, {"name": "Acme"})
+    opp = core.opportunities.create(
+        rep, {"name": "Deal", "account_id": account.id, "close_date": "2027-01-31"}
+    )
+    task = core.activities.create(
+        rep, {"kind": "task", "subject": "Send quote", "opportunity_id": opp.id}
+    )
+    with pytest.raises(ConflictError) as caught:
+        core.opportunities.delete(rep, opp.id)  # type: ignore[arg-type]
+    assert caught.value.code == "DELETE_FAILED" and "1 activity" in caught.value.message
+    core.activities.delete(rep, task.id)  # type: ignore[arg-type]
+    core.opportunities.delete(rep, opp.id)  # type: ignore[arg-type]
+    with pytest.raises(NotFoundError):
+        core.opportunities.get(rep, opp.id)  # type: ignore[arg-type]

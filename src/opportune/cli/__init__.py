@@ -11,7 +11,16 @@ from typing import Annotated
 import typer
 
 from opportune import __version__
-from opportune.cli import accounts, leads, system
+from opportune.cli import (
+    account_commands,
+    accounts,
+    contact_commands,
+    leads,
+    opportunity_commands,
+    stage_commands,
+    system,
+    task_commands,
+)
 from opportune.cli.errors import OpportuneGroup
 from opportune.cli.state import CliState
 
@@ -28,6 +37,11 @@ app.add_typer(system.db_app, name="db")
 app.add_typer(accounts.users_app, name="user")
 app.add_typer(accounts.tokens_app, name="token")
 app.add_typer(leads.app, name="lead")
+app.add_typer(account_commands.app, name="account")
+app.add_typer(contact_commands.app, name="contact")
+app.add_typer(opportunity_commands.app, name="opportunity")
+app.add_typer(stage_commands.app, name="stage")
+app.add_typer(task_commands.app, name="task")
 
 
 def _print_version(value: bool) -> None:

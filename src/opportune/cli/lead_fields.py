@@ -3,15 +3,13 @@ into the service's input (snake_case names, labels for picklists, ``owner_id`` f
 
 from __future__ import annotations
 
-import functools
-import inspect
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Annotated, Any
+from collections.abc import Iterable, Mapping, Sequence
 
-import typer
-
+from opportune.cli import fields
+from opportune.cli.fields import FieldOption, resolve_owner, with_fields
 from opportune.domain.users import User
-from opportune.errors import ValidationError
+
+__all__ = ["parse_assignments", "resolve_owner", "to_service_data", "with_lead_fields"]
 
 PANEL = "Lead fields"
 # (field, option names, help). An empty value ("") clears a field on update.
@@ -49,83 +47,25 @@ FLAG_OPTIONS: tuple[tuple[str, str, str], ...] = (
         "Whether the lead opted out of email.",
     ),
 )
-FIELD_NAMES = tuple(name for name, _, _ in TEXT_OPTIONS) + tuple(n for n, _, _ in FLAG_OPTIONS)
+OPTIONS = tuple(FieldOption(name, flags, text) for name, flags, text in TEXT_OPTIONS) + tuple(
+    FieldOption(name, (flag,), text, is_flag=True) for name, flag, text in FLAG_OPTIONS
+)
 ALIASES = {"source": "lead_source", "employees": "number_of_employees", "owner_id": "owner"}
-_PREFIX = "field_"
 
-
-def _field_parameters() -> list[inspect.Parameter]:
-    params = [
-        _keyword(name, str | None, typer.Option(*flags, help=text, rich_help_panel=PANEL))
-        for name, flags, text in TEXT_OPTIONS
-    ]
-    params += [
-        _keyword(name, bool | None, typer.Option(flag, help=text, rich_help_panel=PANEL))
-        for name, flag, text in FLAG_OPTIONS
-    ]
-    return params
-
-
-def _keyword(name: str, kind: Any, option: Any) -> inspect.Parameter:
-    return inspect.Parameter(
-        _PREFIX + name, inspect.Parameter.KEYWORD_ONLY, default=None,
-        annotation=Annotated[kind, option],
-    )  # fmt: skip
-
-
-def with_lead_fields(func: Callable[..., None]) -> Callable[..., None]:
-    """Add an option per lead field to a command; it receives the given ones as ``fields``.
-
-    Typer reads a command's options from its signature, so the shared options are added
-    to the signature here instead of being repeated in every command.
-    """
-    own = [
-        p for p in inspect.signature(func, eval_str=True).parameters.values() if p.name != "fields"
-    ]
-
-    @functools.wraps(func)
-    def command(**kwargs: Any) -> None:
-        given = {name: kwargs.pop(_PREFIX + name) for name in FIELD_NAMES}
-        func(fields={k: v for k, v in given.items() if v is not None}, **kwargs)
-
-    params = [*own, *_field_parameters()]
-    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    command.__annotations__ = {p.name: p.annotation for p in params}
-    return command
+with_lead_fields = with_fields(OPTIONS, PANEL)
+"""Add an option per lead field to a command; it receives the given ones as ``fields``."""
 
 
 def parse_assignments(assignments: Iterable[str]) -> dict[str, str]:
-    """Turn ``--set field=value`` options into fields; ``field=`` clears the field."""
-    fields: dict[str, str] = {}
-    for assignment in assignments:
-        name, sep, value = assignment.partition("=")
-        if not sep or not name.strip():
-            raise typer.BadParameter(f"'{assignment}' is not FIELD=VALUE", param_hint="--set")
-        key = name.strip().lower().replace("-", "_")
-        fields[ALIASES.get(key, key)] = value
-    return fields
+    """Turn ``--set field=value`` options into lead fields; ``field=`` clears the field."""
+    return fields.parse_assignments(assignments, ALIASES)
 
 
 def to_service_data(
-    fields: Mapping[str, object], actor: User, users: Sequence[User]
+    given: Mapping[str, object], actor: User, users: Sequence[User]
 ) -> dict[str, object]:
     """The service's input: the owner reference becomes ``owner_id``; the rest passes as is."""
-    data = {k: v for k, v in fields.items() if k != "owner"}
-    if "owner" in fields:
-        data["owner_id"] = resolve_owner(str(fields["owner"]), actor, users)
+    data = fields.to_service_data(given, actor, users)
+    if "owner" in data:
+        data["owner_id"] = data.pop("owner")
     return data
-
-
-def resolve_owner(ref: str, actor: User, users: Sequence[User]) -> object:
-    """A user id for an owner given as an id, an email or ``me``."""
-    ref = ref.strip()
-    if ref.lower() == "me":
-        return actor.id
-    if not ref or ref.isdigit():
-        return ref  # the service validates ids (and refuses an empty owner)
-    user = next((u for u in users if u.email.lower() == ref.lower()), None)
-    if user is None:
-        raise ValidationError.single(
-            "owner", "INVALID_CROSS_REFERENCE_KEY", f"No user with email {ref}"
-        )
-    return user.id

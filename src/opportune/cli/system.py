@@ -10,6 +10,7 @@ import uvicorn
 from opportune.cli.output import note, print_table
 from opportune.cli.state import database_label, get_state
 from opportune.demo import DEFAULT_LEADS, DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DEMO_USERS, load_demo
+from opportune.demo_sales import DEFAULT_ACCOUNTS
 from opportune.errors import AuthenticationError, ConflictError
 from opportune.services import Opportune
 
@@ -92,8 +93,17 @@ def demo(
     leads: Annotated[int, typer.Option(min=0, max=1_000_000, help="How many leads.")] = (
         DEFAULT_LEADS
     ),
+    accounts: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=10_000,
+            help="How many accounts (each with about 2 contacts and 2.5 opportunities).",
+        ),
+    ] = DEFAULT_ACCOUNTS,
 ) -> None:
-    """Load demo data (three users, realistic leads) into an empty database; migrates first.
+    """Load demo data (three users, realistic leads, accounts, contacts, opportunities
+    through every stage, tasks, calls and notes) into an empty database; migrates first.
 
     Example: opportune demo --if-empty
     """
@@ -109,7 +119,7 @@ def demo(
         if _demo_login_works(core):
             note(f"Demo login: {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}")
         return
-    result = load_demo(core, leads=leads)
-    note(f"Loaded {result.leads} demo leads and {len(result.users)} users.", style="bold")
+    result = load_demo(core, leads=leads, accounts=accounts)
+    note(result.summary(), style="bold")
     rows = [(role.value, email, DEMO_PASSWORD) for _, email, role in DEMO_USERS]
     print_table(("Role", "Email", "Password"), rows, title="Demo logins")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Column,
@@ -361,4 +362,41 @@ field_history = Table(
     Column("changed_by_id", Integer, ForeignKey("users.id"), nullable=False),
     Column("changed_at", UTCDateTime, nullable=False),
     Index("ix_field_history_record", "object_type", "record_id", "changed_at", "id"),
+)
+
+lead_conversions = Table(
+    "lead_conversions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("lead_id", Integer, ForeignKey("leads.id", ondelete="CASCADE"), nullable=False),
+    Column("converted_at", UTCDateTime, nullable=False),
+    Column("converted_by_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("status_before_id", Integer, ForeignKey("lead_statuses.id"), nullable=False),
+    # Plain ids, not foreign keys: the record must outlive records undo or people delete.
+    Column("account_id", Integer, nullable=False),
+    Column("contact_id", Integer, nullable=False),
+    Column("opportunity_id", Integer),
+    # What was created, merged (with previous values), re-linked, and left unmapped.
+    Column("details", JSON, nullable=False),
+    Column("undone_at", UTCDateTime),
+    Column("undone_by_id", Integer, ForeignKey("users.id")),
+    Index("ix_lead_conversions_lead", "lead_id", "converted_at"),
+    # At most one conversion in force per lead: a second concurrent one cannot commit.
+    Index(
+        "uq_lead_conversions_in_force",
+        "lead_id",
+        unique=True,
+        sqlite_where=text("undone_at IS NULL"),
+        postgresql_where=text("undone_at IS NULL"),
+    ),
+)
+
+conversion_field_mappings = Table(
+    "conversion_field_mappings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("lead_field", String(60), nullable=False),
+    Column("target", String(20), nullable=False),
+    Column("target_field", String(60), nullable=False),
+    Index("uq_conversion_field_mappings_target", "target", "target_field", unique=True),
 )

@@ -11,6 +11,7 @@ from opportune.services.activities import ActivityService
 from opportune.services.auth import AuthService, PasswordHasher
 from opportune.services.clock import Clock, utc_now
 from opportune.services.contacts import ContactService
+from opportune.services.conversions import ConversionService
 from opportune.services.leads import LeadService
 from opportune.services.opportunities import OpportunityService
 from opportune.services.picklists import PicklistService
@@ -44,7 +45,11 @@ class Opportune:
         )
         self.accounts = AccountService(self.engine, clock, settings.page_size_max)
         self.contacts = ContactService(self.engine, clock, settings.page_size_max)
-        self.activities = ActivityService(self.engine, clock)
+        self.activities = ActivityService(self.engine, clock, settings.page_size_max)
+        self.conversions = ConversionService(
+            self.engine, clock, currency=settings.currency,
+            fiscal_year_start_month=settings.fiscal_year_start_month,
+        )  # fmt: skip
 
     def migrate(self) -> None:
         """Bring the database schema up to date."""

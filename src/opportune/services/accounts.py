@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -154,6 +154,11 @@ class AccountService:
         with UnitOfWork(self.engine) as uow:
             _get(uow, account_id)
             return uow.field_history.for_record("account", account_id)
+
+    def names(self, actor: User, account_ids: Iterable[int]) -> dict[int, str]:
+        """The names of the accounts with these ids, in one read (unknown ids left out)."""
+        with UnitOfWork(self.engine) as uow:
+            return uow.accounts.names(account_ids)
 
     def contacts_of(self, actor: User, account_id: int) -> builtins.list[Contact]:
         """The account's contacts, by name."""

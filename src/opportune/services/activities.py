@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Engine
 
+from opportune.db.repositories.activities import RecordPosition
 from opportune.domain.activities import (
     RELATIONS,
     Activity,
@@ -17,6 +18,7 @@ from opportune.domain.activities import (
     update_activity,
 )
 from opportune.domain.field_history import FieldChange, field_changes
+from opportune.domain.listing import Cursor, Page
 from opportune.domain.users import User
 from opportune.errors import (
     FieldError,
@@ -29,6 +31,7 @@ from opportune.services.permissions import require_can_delete
 from opportune.services.uow import UnitOfWork
 
 OBJECT_TYPE = "activity"
+DEFAULT_PAGE_SIZE = 50
 _RECORD_KINDS = {
     "lead_id": "Lead",
     "contact_id": "Contact",
@@ -40,9 +43,10 @@ _RECORD_KINDS = {
 class ActivityService:
     """Everything a person or a script does with tasks, logged calls and notes."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, max_page_size: int = 500) -> None:
         self.engine = engine
         self.clock = clock
+        self.max_page_size = max_page_size
 
     def create(self, actor: User, data: Mapping[str, object]) -> Activity:
         """Create a task, call or note (``kind``); the actor owns it unless told otherwise."""
@@ -112,33 +116,57 @@ class ActivityService:
         contact_id: int | None = None,
         account_id: int | None = None,
         opportunity_id: int | None = None,
-        limit: int = 200,
-    ) -> list[Activity]:
-        """The activities of one lead, contact, account or opportunity (give exactly one).
+        cursor: str | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+    ) -> Page[Activity]:
+        """One page of the activities of one lead, contact, account or opportunity.
 
-        Open tasks come first, then everything else newest first.
+        Give exactly one record. Open tasks come first, soonest due first (none last);
+        then completed tasks, calls and notes, newest first. Pass a page's
+        ``next_cursor`` as ``cursor`` for the next one (there is no previous cursor).
         """
-        given = {
-            name: value
-            for name, value in (
-                ("lead_id", lead_id),
-                ("contact_id", contact_id),
-                ("account_id", account_id),
-                ("opportunity_id", opportunity_id),
-            )
-            if value is not None
-        }
-        if len(given) != 1:
-            raise ValidationError.single(
-                "record",
-                "INVALID_QUERY",
-                "Give exactly one of lead_id, contact_id, account_id or opportunity_id",
-            )
-        ((field, record_id),) = given.items()
+        field, record_id = _one_record(
+            lead_id=lead_id, contact_id=contact_id, account_id=account_id,
+            opportunity_id=opportunity_id,
+        )  # fmt: skip
+        after = self._page_request(cursor, limit)
         with UnitOfWork(self.engine) as uow:
             if not uow.activities.record_exists(field, record_id):
                 raise NotFoundError.for_record(_RECORD_KINDS[field], record_id)
-            return uow.activities.for_record(field, record_id, limit)
+            return uow.activities.for_record(field, record_id, after=after, limit=limit)
+
+    def _page_request(self, cursor: str | None, limit: int) -> RecordPosition | None:
+        """The decoded cursor; raise one error naming a bad cursor and a bad limit."""
+        errors: list[FieldError] = []
+        if not 1 <= limit <= self.max_page_size:
+            message = f"Must be between 1 and {self.max_page_size}"
+            errors.append(FieldError("limit", "NUMBER_OUTSIDE_VALID_RANGE", message))
+        after = None
+        if cursor:
+            try:
+                after = RecordPosition.decode(Cursor.decode(cursor, "activity", "text"))
+            except (ValidationError, ValueError):
+                message = "Invalid or expired page cursor"
+                errors.append(FieldError("cursor", "INVALID_CURSOR", message))
+        if errors:
+            raise ValidationError(errors)
+        return after
+
+    def related_names(
+        self, actor: User, activities: Iterable[Activity]
+    ) -> dict[tuple[str, int], str]:
+        """The names of the records ``activities`` relate to, keyed by ``(field, id)``.
+
+        ``field`` is the relation field (``lead_id``, ``contact_id``, ``account_id`` or
+        ``opportunity_id``); one query per kind of record, however many activities.
+        """
+        refs: dict[str, set[int]] = {name: set() for name in RELATIONS}
+        for activity in activities:
+            for name in RELATIONS:
+                if (record_id := getattr(activity, name)) is not None:
+                    refs[name].add(record_id)
+        with UnitOfWork(self.engine) as uow:
+            return uow.activities.names_of(refs)
 
     def my_tasks(self, actor: User, today: date | None = None) -> OpenTasks:
         """The actor's open tasks (soonest due first) and the overdue ones among them.
@@ -160,6 +188,18 @@ class ActivityService:
 def _id(user: User) -> int:
     assert user.id is not None, "actor must be a saved user"
     return user.id
+
+
+def _one_record(**given: int | None) -> tuple[str, int]:
+    """The one record asked for, as ``(relation field, id)``; refuse none or several."""
+    named = [(field, record_id) for field, record_id in given.items() if record_id is not None]
+    if len(named) != 1:
+        raise ValidationError.single(
+            "record",
+            "INVALID_QUERY",
+            "Give exactly one of lead_id, contact_id, account_id or opportunity_id",
+        )
+    return named[0]
 
 
 def _get(uow: UnitOfWork, activity_id: int) -> Activity:

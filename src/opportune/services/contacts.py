@@ -13,6 +13,7 @@ from opportune.db.repositories.accounts import ContactListQuery
 from opportune.domain.contacts import Contact, new_contact, update_contact
 from opportune.domain.field_history import FieldChange, field_changes
 from opportune.domain.listing import Page, SortKind
+from opportune.domain.opportunities import ContactRole, Opportunity
 from opportune.domain.users import User
 from opportune.errors import (
     ConflictError,
@@ -142,6 +143,15 @@ class ContactService:
         with UnitOfWork(self.engine) as uow:
             _get(uow, contact_id)
             return uow.field_history.for_record("contact", contact_id)
+
+    def opportunity_roles(
+        self, actor: User, contact_id: int
+    ) -> builtins.list[tuple[ContactRole, Opportunity]]:
+        """The contact's roles in opportunities, each with its opportunity, latest close
+        date first (whatever account the opportunity belongs to)."""
+        with UnitOfWork(self.engine) as uow:
+            _get(uow, contact_id)
+            return uow.contacts.opportunity_roles(contact_id)
 
 
 def _id(user: User) -> int:

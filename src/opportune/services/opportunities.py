@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -45,11 +45,13 @@ from opportune.domain.picklists import PicklistValue, find_by_label
 from opportune.domain.stages import Stage
 from opportune.domain.users import User
 from opportune.errors import (
+    ConflictError,
     FieldError,
     NotFoundError,
     StaleRecordError,
     ValidationError,
 )
+from opportune.services.accounts import DELETE_FAILED, describe
 from opportune.services.clock import Clock
 from opportune.services.list_filters import FilterResolver, split
 from opportune.services.permissions import require_can_delete
@@ -58,7 +60,9 @@ from opportune.services.uow import UnitOfWork
 
 __all__ = [
     "OPPORTUNITY_SORT_FIELDS",
+    "Board",
     "BoardColumn",
+    "BoardZone",
     "OpportunityFilters",
     "OpportunityLookups",
     "OpportunityMetrics",
@@ -149,6 +153,32 @@ class BoardColumn:
     stage: Stage
     page: Page[Opportunity]
     totals: Totals
+    account_names: dict[int, str] = dataclasses.field(default_factory=dict)
+    """The names of the accounts of the cards, by account id."""
+
+
+@dataclass(frozen=True, slots=True)
+class BoardZone:
+    """A closed drop zone of the board (won or lost): the stage a card dropped there moves
+    to, and the totals of every opportunity closed that way that matches the filters."""
+
+    stage: Stage
+    totals: Totals
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """The pipeline board: a column per active open stage in sort order, the won and lost
+    drop zones, and what the cards need to be shown (labels, names, account names)."""
+
+    columns: tuple[BoardColumn, ...]
+    won: BoardZone
+    lost: BoardZone
+    lookups: OpportunityLookups
+
+    def column(self, stage_id: int) -> BoardColumn | None:
+        """The column of this stage, if it is on the board."""
+        return next((c for c in self.columns if c.stage.id == stage_id), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,11 +275,19 @@ class OpportunityService:
     def delete(self, actor: User, opportunity_id: int) -> None:
         """Delete an opportunity with its history and contact roles.
 
-        Reps may delete their own opportunities; managers and admins any.
+        Reps may delete their own opportunities; managers and admins any. Activities about
+        it must be moved or deleted first; until then it is refused with ``DELETE_FAILED``.
         """
         with UnitOfWork(self.engine, write=True) as uow:
             opp = _get(uow, opportunity_id)
             require_can_delete(actor, opp.owner_id, "opportunity")
+            activities = uow.opportunities.activity_count(opportunity_id)
+            if activities:
+                raise ConflictError(
+                    f"Opportunity {opportunity_id} still has {describe({'activity': activities})}"
+                    "; move or delete them first",
+                    code=DELETE_FAILED,
+                )
             uow.opportunities.delete(opportunity_id)
             uow.commit()
 
@@ -266,6 +304,30 @@ class OpportunityService:
         with UnitOfWork(self.engine) as uow:
             return _lookups(uow)
 
+    def board(
+        self, actor: User, filters: OpportunityFilters | None = None, per_column: int = 25
+    ) -> Board:
+        """The pipeline board in one read: every active open stage's column with its first
+        ``per_column`` cards by close date (0 for the totals alone), the closed-won and
+        closed-lost drop zones, and each column's and zone's count, amount and expected
+        revenue over everything matching ``filters``.
+
+        ``filters`` narrow the board (owner, account, close period, name); their stage,
+        state, sort, cursor and limit do not apply. Stages, lost reasons, lead sources and
+        users are read once, and the totals of all columns come from one grouped query.
+        More of a column: :meth:`board_column` with the column's ``next_cursor``.
+        """
+        _check_per_column(per_column, self.max_page_size)
+        with UnitOfWork(self.engine) as uow:
+            lookups = _lookups(uow)
+            limit = max(per_column, 1)  # the query needs a page size even for totals alone
+            query = _column_query(filters, None, limit, lookups, actor, self.max_page_size)
+            totals = uow.opportunities.totals_by_stage(query)
+            columns = _columns(uow, query, lookups.pipeline, totals, per_column)
+        won = _zone(lookups.pipeline, totals, lambda s: s.is_won)
+        lost = _zone(lookups.pipeline, totals, lambda s: s.is_lost)
+        return Board(columns, won, lost, lookups)
+
     def board_column(
         self,
         actor: User,
@@ -280,21 +342,17 @@ class OpportunityService:
         ``filters`` narrow the column (owner, account, close period, name); their stage,
         state, sort, cursor and limit are replaced by the column's.
         """
-        base = dataclasses.replace(
-            filters or OpportunityFilters(),
-            stage=(), state=None, sort="close_date", cursor=cursor, limit=limit, with_total=False,
-        )  # fmt: skip
         with UnitOfWork(self.engine) as uow:
             lookups = _lookups(uow)
             stage = next((s for s in lookups.pipeline.stages if s.id == stage_id), None)
             if stage is None:
                 raise NotFoundError.for_record("Stage", stage_id)
-            query = dataclasses.replace(
-                _resolve(base, lookups, actor, self.max_page_size), stage_ids=(stage_id,)
-            )
+            query = _column_query(filters, cursor, limit, lookups, actor, self.max_page_size)
+            query = dataclasses.replace(query, stage_ids=(stage_id,))
             page = uow.opportunities.page(query)
             totals = uow.opportunities.totals(query)
-        return BoardColumn(stage, page, totals)
+            names = uow.opportunities.account_names(opp.account_id for opp in page.items)
+        return BoardColumn(stage, page, totals, names)
 
     # --- history ---------------------------------------------------------------------------
 
@@ -454,6 +512,81 @@ def _stale(opp: Opportunity) -> StaleRecordError:
     return StaleRecordError(
         f"Opportunity {opp.id} was changed by someone else (now version {opp.version}); "
         "reload it and try again"
+    )
+
+
+# --- the board -----------------------------------------------------------------------------
+
+_NO_TOTALS = Totals(0, Decimal("0.00"), Decimal("0.00"))
+
+
+def _column_query(
+    filters: OpportunityFilters | None,
+    cursor: str | None,
+    limit: int,
+    lookups: OpportunityLookups,
+    actor: User,
+    max_limit: int,
+) -> OpportunityQuery:
+    """The board's filters as a query by close date; their stage, state, sort, cursor and
+    limit are replaced by the column's (the stage is set per column)."""
+    base = dataclasses.replace(
+        filters or OpportunityFilters(),
+        stage=(), state=None, sort="close_date", cursor=cursor, limit=limit, with_total=False,
+    )  # fmt: skip
+    return _resolve(base, lookups, actor, max_limit)
+
+
+def _check_per_column(per_column: int, max_limit: int) -> None:
+    if not 0 <= per_column <= max_limit:
+        raise ValidationError.single(
+            "per_column", "NUMBER_OUTSIDE_VALID_RANGE", f"Must be between 0 and {max_limit}"
+        )
+
+
+def _columns(
+    uow: UnitOfWork,
+    query: OpportunityQuery,
+    pipeline: Pipeline,
+    totals: Mapping[int, Totals],
+    per_column: int,
+) -> tuple[BoardColumn, ...]:
+    """A column for each active open stage in sort order; one read names every card's
+    account for all columns."""
+    stages = [s for s in pipeline.stages if s.is_active and not s.is_closed]
+    pages = [_column_page(uow, query, stage.id, per_column) for stage in stages]
+    names = uow.opportunities.account_names(o.account_id for p in pages for o in p.items)
+    return tuple(
+        BoardColumn(stage, page, totals.get(stage.id, _NO_TOTALS), names)
+        for stage, page in zip(stages, pages, strict=True)
+    )
+
+
+def _column_page(
+    uow: UnitOfWork, query: OpportunityQuery, stage_id: int, size: int
+) -> Page[Opportunity]:
+    """The first ``size`` cards of a stage's column (none asked, none read)."""
+    if size < 1:
+        return Page([])
+    return uow.opportunities.page(dataclasses.replace(query, stage_ids=(stage_id,)))
+
+
+def _zone(
+    pipeline: Pipeline, totals: Mapping[int, Totals], kind: Callable[[Stage], bool]
+) -> BoardZone:
+    """A drop zone: the first active stage of its kind, and the totals of every stage of
+    that kind (inactive ones too: their opportunities stay closed that way)."""
+    stages = [s for s in pipeline.stages if kind(s)]
+    target = next(s for s in stages if s.is_active)  # the stage list rules keep one active
+    parts = [totals[s.id] for s in stages if s.id in totals]
+    return BoardZone(target, _sum_totals(parts))
+
+
+def _sum_totals(parts: Sequence[Totals]) -> Totals:
+    return Totals(
+        sum((p.count for p in parts), 0),
+        sum((p.amount for p in parts), Decimal("0.00")),
+        sum((p.expected_revenue for p in parts), Decimal("0.00")),
     )
 
 

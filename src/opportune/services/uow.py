@@ -14,6 +14,7 @@ from opportune.db.repositories import (
     ActivityRepository,
     ContactRepository,
     ContactRoleRepository,
+    ConversionRepository,
     FieldHistoryRepository,
     LeadRepository,
     OpportunityHistoryRepository,
@@ -49,6 +50,7 @@ class UnitOfWork:
     opportunities: OpportunityRepository
     opportunity_history: OpportunityHistoryRepository
     contact_roles: ContactRoleRepository
+    conversions: ConversionRepository
     picklists: PicklistRepository
     field_history: FieldHistoryRepository
     activities: ActivityRepository
@@ -78,6 +80,7 @@ class UnitOfWork:
         self.opportunities = OpportunityRepository(conn)
         self.opportunity_history = OpportunityHistoryRepository(conn)
         self.contact_roles = ContactRoleRepository(conn)
+        self.conversions = ConversionRepository(conn)
         self.picklists = PicklistRepository(conn)
         self.field_history = FieldHistoryRepository(conn)
         self.activities = ActivityRepository(conn)

@@ -228,6 +228,31 @@ def test_the_activities_of_a_record_are_listed_open_tasks_first(
         assert [a["id"] for a in listed.json()["items"]] == [expected["id"]], param
 
 
+def test_a_records_activities_are_paged_with_next_cursors(
+    client: TestClient, as_rep: Headers, records: Records
+) -> None:
+    later = create(client, as_rep, subject="Later", due_date="2026-12-20",
+                   lead_id=records.lead_id)  # fmt: skip
+    sooner = create(client, as_rep, subject="Sooner", due_date="2026-12-01",
+                    lead_id=records.lead_id)  # fmt: skip
+    note = client.post(
+        URL, json={"kind": "note", "title": "Met", "lead_id": records.lead_id}, headers=as_rep
+    ).json()
+    seen: list[int] = []
+    params: dict[str, Any] = {"lead_id": records.lead_id, "limit": 2}
+    while True:
+        response = client.get(URL, params=params, headers=as_rep)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["prev_cursor"] is None
+        assert len(body["items"]) <= 2
+        seen += [a["id"] for a in body["items"]]
+        if body["next_cursor"] is None:
+            break
+        params["cursor"] = body["next_cursor"]
+    assert seen == [sooner["id"], later["id"], note["id"]]
+
+
 def test_a_record_without_activities_has_an_empty_list(
     client: TestClient, as_rep: Headers, records: Records
 ) -> None:
@@ -257,6 +282,10 @@ def test_the_activity_list_needs_exactly_one_record(
         ({"account_id": "0"}, "account_id", "NUMBER_OUTSIDE_VALID_RANGE"),
         ({"lead_id": str(2**40)}, "lead_id", "NUMBER_OUTSIDE_VALID_RANGE"),
         ({"account_id": "1", "owner": "me"}, "owner", "INVALID_FIELD"),
+        ({"account_id": "1", "cursor": "not-a-cursor"}, "cursor", "INVALID_CURSOR"),
+        ({"account_id": "1", "limit": "0"}, "limit", "NUMBER_OUTSIDE_VALID_RANGE"),
+        ({"account_id": "1", "limit": "100000"}, "limit", "NUMBER_OUTSIDE_VALID_RANGE"),
+        ({"account_id": "1", "limit": "many"}, "limit", "INVALID_TYPE"),
     ],
 )
 def test_bad_activity_list_parameters_are_named(

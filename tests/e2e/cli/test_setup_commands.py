@@ -79,7 +79,7 @@ def test_serve_prints_the_url_and_runs_uvicorn_on_the_app_factory(
 def test_serve_prints_the_demo_login_when_the_demo_admin_exists(
     run: Run, core: Opportune, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    load_demo(core, leads=0)
+    load_demo(core, leads=0, accounts=0)
     monkeypatch.setattr("opportune.cli.system.uvicorn.run", lambda *a, **k: None)
     result = run("serve")
     assert f"Demo login: {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}" in result.stdout

@@ -5,7 +5,7 @@ from fastapi.security import HTTPBearer
 
 from opportune.api.routers import accounts as accounts_and_contacts
 from opportune.api.routers import activities as activities_router
-from opportune.api.routers import leads, me, opportunities, picklists, stages, users
+from opportune.api.routers import conversions, leads, me, opportunities, picklists, stages, users
 
 # Authentication itself is done by ``deps.current_user`` (a bearer token, or the web
 # session cookie with X-CSRF-Token on writes); this scheme only documents it in OpenAPI.
@@ -16,7 +16,7 @@ bearer = HTTPBearer(
 )
 
 api_router = APIRouter(dependencies=[Security(bearer)])
-for module in (me, leads, picklists, users):
+for module in (me, conversions, leads, picklists, users):
     api_router.include_router(module.router)
 api_router.include_router(accounts_and_contacts.router)
 api_router.include_router(opportunities.router)

@@ -39,11 +39,15 @@ IfMatch = Annotated[
 def list_activities(
     user: CurrentUser, core: OpportuneDep, params: Annotated[ActivityListParams, Query()]
 ) -> ActivityPageOut:
-    """The activities of one lead, contact, account or opportunity: open tasks first."""
-    activities = core.activities.for_record(user, **params.record())
+    """One page of the activities of one lead, contact, account or opportunity: open tasks
+    first, soonest due first, then the rest newest first."""
+    limit = params.limit if params.limit is not None else core.settings.page_size_default
+    page = core.activities.for_record(user, **params.record(), cursor=params.cursor, limit=limit)
     names = _user_names(core)
     return ActivityPageOut(
-        items=[ActivityOut.of(a, names) for a in activities], next_cursor=None, prev_cursor=None
+        items=[ActivityOut.of(a, names) for a in page.items],
+        next_cursor=page.next_cursor,
+        prev_cursor=None,
     )
 
 

@@ -114,6 +114,8 @@ class ActivityListParams(RequestModel):
     opportunity_id: int | None = Field(
         default=None, ge=1, le=MAX_ID, description="An opportunity's activities"
     )
+    cursor: str | None = Field(default=None, description="`next_cursor` of a page")
+    limit: int | None = Field(default=None, description="Page size (default 50)")
 
     def record(self) -> dict[str, int]:
         """The one record asked for, as ``{parameter: id}``; raise naming the parameters."""
@@ -189,9 +191,11 @@ class ActivityOut(BaseModel):
 
 
 class ActivityPageOut(BaseModel):
-    """The activities of one record: open tasks first, then the rest newest first.
+    """One page of a record's activities: open tasks first, soonest due first (none last),
+    then completed tasks, calls and notes, newest first.
 
-    At most 200 activities, in one page: both cursors are always null, ``total`` too.
+    Follow ``next_cursor`` for the next page; the list pages forwards only, so
+    ``prev_cursor`` and ``total`` are always null.
     """
 
     items: list[ActivityOut]

@@ -5,6 +5,7 @@ One module per business area; each repository takes the unit of work's connectio
 
 from opportune.db.repositories.accounts import AccountRepository, ContactRepository
 from opportune.db.repositories.activities import ActivityRepository
+from opportune.db.repositories.conversions import ConversionRepository
 from opportune.db.repositories.history import FieldHistoryRepository
 from opportune.db.repositories.leads import LeadRepository
 from opportune.db.repositories.opportunities import (
@@ -21,6 +22,7 @@ __all__ = [
     "ActivityRepository",
     "ContactRepository",
     "ContactRoleRepository",
+    "ConversionRepository",
     "FieldHistoryRepository",
     "LeadRepository",
     "OpportunityHistoryRepository",

@@ -27,9 +27,11 @@ from opportune.db.repositories._keyset import Keyset, KeysetRequest
 from opportune.domain.accounts import Account
 from opportune.domain.contacts import Contact
 from opportune.domain.listing import Page
+from opportune.domain.opportunities import ContactRole, Opportunity
 
 ACCOUNT_COLUMNS = tuple(f.name for f in dataclasses.fields(Account))
 CONTACT_COLUMNS = tuple(f.name for f in dataclasses.fields(Contact))
+OPPORTUNITY_FIELDS = tuple(f.name for f in dataclasses.fields(Opportunity))
 # Far deeper than any real hierarchy; stops a walk over data that already loops.
 MAX_HIERARCHY_DEPTH = 1000
 
@@ -95,6 +97,15 @@ class AccountRepository:
     def count(self) -> int:
         """How many accounts exist."""
         return _count(self.conn, t.accounts)
+
+    def names(self, ids: Iterable[int]) -> dict[int, str]:
+        """The names of the accounts with these ids (ids without an account left out)."""
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        c = t.accounts.c
+        rows = self.conn.execute(select(c.id, c.name).where(c.id.in_(wanted)))
+        return {row.id: row.name for row in rows}
 
     def ancestor_ids(self, account_id: int) -> list[int]:
         """The ids above an account: its parent, that one's parent, and so on up to the top."""
@@ -176,6 +187,23 @@ class ContactRepository:
             .order_by(c.last_name, func.coalesce(c.first_name, ""), c.id)
         )
         return [Contact(**row) for row in self.conn.execute(stmt).mappings()]
+
+    def opportunity_roles(self, contact_id: int) -> list[tuple[ContactRole, Opportunity]]:
+        """The contact's roles with their opportunities, latest close date first."""
+        roles, opps = t.opportunity_contact_roles, t.opportunities
+        stmt = (
+            select(roles.c.id.label("role_id"), roles.c.role, roles.c.is_primary, opps)
+            .join(opps, opps.c.id == roles.c.opportunity_id)
+            .where(roles.c.contact_id == contact_id)
+            .order_by(opps.c.close_date.desc(), opps.c.id, roles.c.id)
+        )
+        found = []
+        for row in self.conn.execute(stmt).mappings():
+            opp = Opportunity(**{name: row[name] for name in OPPORTUNITY_FIELDS})
+            assert opp.id is not None
+            role = ContactRole(opp.id, contact_id, row["role"], row["is_primary"], row["role_id"])
+            found.append((role, opp))
+        return found
 
     def dependants(self, contact_id: int) -> dict[str, int]:
         """How many records still refer to the contact, by kind (kinds with none left out)."""

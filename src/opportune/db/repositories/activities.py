@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     RowMapping,
     Select,
@@ -17,13 +19,17 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
+    not_,
     select,
+    tuple_,
     update,
 )
 
 from opportune.db import tables as t
 from opportune.db.repositories._common import new_id
 from opportune.domain.activities import OPEN, PRIORITIES, Activity, ActivityKind
+from opportune.domain.listing import Cursor, Page
 
 ACTIVITY_COLUMNS = tuple(f.name for f in dataclasses.fields(Activity))
 # The table each relation field points at.
@@ -33,6 +39,49 @@ RELATED_TABLES: dict[str, Table] = {
     "account_id": t.accounts,
     "opportunity_id": t.opportunities,
 }
+# Open tasks without a due date come after every dated one.
+NO_DUE_DATE = date.max
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPosition:
+    """The place of one activity in a record's list, where the next page starts after it.
+
+    The list holds open tasks by due date (none last), then everything else newest
+    first; so an open task is placed by its due date, anything else by its creation.
+    """
+
+    open_task: bool
+    value: date | datetime
+    id: int
+
+    @classmethod
+    def of(cls, activity: Activity) -> RecordPosition:
+        """The position of a saved activity."""
+        assert activity.id is not None and activity.created_at is not None
+        if activity.is_open_task:
+            return cls(True, activity.due_date or NO_DUE_DATE, activity.id)
+        return cls(False, activity.created_at, activity.id)
+
+    def encode(self) -> str:
+        """An opaque, URL-safe page cursor for this position."""
+        part = "open" if self.open_task else "rest"
+        return Cursor(f"{part}:{self.value.isoformat()}", self.id).encode()
+
+    @classmethod
+    def decode(cls, cursor: Cursor) -> RecordPosition:
+        """The position in a cursor made by :meth:`encode`; ``ValueError`` for anything else."""
+        if cursor.backwards or not isinstance(cursor.value, str):
+            raise ValueError("not a cursor of a record's activities")
+        part, _, value = cursor.value.partition(":")
+        if part == "open":
+            return cls(True, date.fromisoformat(value), cursor.id)
+        if part != "rest":
+            raise ValueError("not a cursor of a record's activities")
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("naive datetime in cursor")
+        return cls(False, moment.astimezone(UTC), cursor.id)
 
 
 class ActivityRepository:
@@ -95,19 +144,70 @@ class ActivityRepository:
         stmt = select(table.c.id).where(table.c.id == record_id)
         return self.conn.execute(stmt).first() is not None
 
-    def for_record(self, field: str, record_id: int, limit: int = 200) -> list[Activity]:
-        """The activities related to one record: open tasks first, then newest first."""
+    def for_record(
+        self, field: str, record_id: int, *, after: RecordPosition | None, limit: int
+    ) -> Page[Activity]:
+        """One page of the activities related to one record, after ``after``.
+
+        Open tasks come first, soonest due first (none last); then everything else,
+        newest first. ``next_cursor`` (a :class:`RecordPosition`) is set when more follow.
+        """
         assert field in RELATED_TABLES, f"not a relation field: {field}"
+        column = t.activities.c[field]
+        rows: list[RowMapping] = []
+        if after is None or after.open_task:
+            rows = self._open_tasks(column == record_id, after, limit + 1)
+        if len(rows) <= limit:
+            history_after = after if after is not None and not after.open_task else None
+            rows += self._history(column == record_id, history_after, limit + 1 - len(rows))
+        items = [_activity(row) for row in rows[:limit]]
+        more = len(rows) > limit
+        next_cursor = RecordPosition.of(items[-1]).encode() if more else None
+        return Page(items, next_cursor)
+
+    def _open_tasks(
+        self, related: ColumnElement[bool], after: RecordPosition | None, limit: int
+    ) -> list[RowMapping]:
         a = t.activities
-        column = a.c[field]
-        is_open_task = and_(a.c.kind == ActivityKind.TASK.value, a.c.status == OPEN)
-        stmt = (
-            select(a)
-            .where(column == record_id)
-            .order_by(case((is_open_task, 0), else_=1), a.c.created_at.desc(), a.c.id.desc())
-            .limit(limit)
-        )
-        return [_activity(row) for row in self.conn.execute(stmt).mappings()]
+        due = func.coalesce(a.c.due_date, literal(NO_DUE_DATE, a.c.due_date.type))
+        stmt = select(a).where(related, _is_open_task())
+        if after is not None:
+            bound = tuple_(literal(after.value, a.c.due_date.type), literal(after.id))
+            stmt = stmt.where(tuple_(due, a.c.id) > bound)
+        stmt = stmt.order_by(due, a.c.id).limit(limit)
+        return list(self.conn.execute(stmt).mappings())
+
+    def _history(
+        self, related: ColumnElement[bool], after: RecordPosition | None, limit: int
+    ) -> list[RowMapping]:
+        a = t.activities
+        stmt = select(a).where(related, not_(_is_open_task()))
+        if after is not None:
+            bound = tuple_(literal(after.value, a.c.created_at.type), literal(after.id))
+            stmt = stmt.where(tuple_(a.c.created_at, a.c.id) < bound)
+        stmt = stmt.order_by(a.c.created_at.desc(), a.c.id.desc()).limit(limit)
+        return list(self.conn.execute(stmt).mappings())
+
+    def names_of(self, refs: Mapping[str, Iterable[int]]) -> dict[tuple[str, int], str]:
+        """The names of related records, keyed by ``(relation field, id)``: one query per kind.
+
+        Leads and contacts are named by first and last name, accounts and opportunities
+        by their name; ids of records that do not exist are left out.
+        """
+        names: dict[tuple[str, int], str] = {}
+        for field, ids in refs.items():
+            table = RELATED_TABLES[field]
+            wanted = sorted(set(ids))
+            if not wanted:
+                continue
+            if "name" in table.c:
+                stmt = select(table.c.id, table.c.name)
+            else:
+                stmt = select(table.c.id, table.c.first_name, table.c.last_name)
+            for row in self.conn.execute(stmt.where(table.c.id.in_(wanted))):
+                parts = row[1:]
+                names[(field, row[0])] = " ".join(p for p in parts if p)
+        return names
 
     def open_tasks_of(self, owner_id: int) -> list[Activity]:
         """The open tasks ``owner_id`` owns, soonest due first (see :func:`open_tasks_query`)."""
@@ -142,8 +242,7 @@ class ActivityRepository:
             "version": a.c.version + 1,
         }
         if new_owner_id is not None:
-            is_open_task = and_(a.c.kind == ActivityKind.TASK.value, a.c.status == OPEN)
-            values["owner_id"] = case((is_open_task, new_owner_id), else_=a.c.owner_id)
+            values["owner_id"] = case((_is_open_task(), new_owner_id), else_=a.c.owner_id)
         if actor_id is not None:
             values["updated_by_id"] = actor_id
         if now is not None:
@@ -167,6 +266,11 @@ def open_tasks_query(owner_id: int) -> Select[Any]:
         .where(a.c.owner_id == owner_id, a.c.status == OPEN, a.c.kind == ActivityKind.TASK.value)
         .order_by(a.c.due_date.is_(None), a.c.due_date, rank, a.c.id)
     )
+
+
+def _is_open_task() -> ColumnElement[bool]:
+    a = t.activities
+    return and_(a.c.kind == ActivityKind.TASK.value, a.c.status == OPEN)
 
 
 def _activity(row: RowMapping) -> Activity:

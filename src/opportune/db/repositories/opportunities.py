@@ -128,6 +128,12 @@ class OpportunityRepository:
         opp = t.opportunities
         return self.conn.execute(delete(opp).where(opp.c.id == opportunity_id)).rowcount == 1
 
+    def activity_count(self, opportunity_id: int) -> int:
+        """How many activities are about the opportunity."""
+        a = t.activities
+        stmt = select(func.count()).select_from(a).where(a.c.opportunity_id == opportunity_id)
+        return int(self.conn.execute(stmt).scalar_one())
+
     def count(self) -> int:
         """How many opportunities exist."""
         stmt = select(func.count()).select_from(t.opportunities)
@@ -142,15 +148,29 @@ class OpportunityRepository:
 
         Expected revenue is summed per row rounded to cents, as each opportunity shows it.
         """
-        c = t.opportunities.c
-        revenue = func.round(c.amount * c.probability * literal(_CENT, _MONEY), 2)
-        stmt = select(
-            func.count(),
-            func.sum(c.amount, type_=_MONEY),
-            func.sum(revenue, type_=_MONEY),
-        ).where(*_filters(query))
-        count, amount, expected = self.conn.execute(stmt).one()
+        count, amount, expected = self.conn.execute(
+            select(*_TOTAL_COLUMNS).where(*_filters(query))
+        ).one()
         return Totals(int(count), _money(amount), _money(expected))
+
+    def totals_by_stage(self, query: OpportunityQuery) -> dict[int, Totals]:
+        """:meth:`totals` for each stage with matches, in one grouped statement (the whole
+        board's column headers at once); stages without matches are left out."""
+        stage = t.opportunities.c.stage_id
+        stmt = select(stage, *_TOTAL_COLUMNS).where(*_filters(query)).group_by(stage)
+        return {
+            stage_id: Totals(int(count), _money(amount), _money(expected))
+            for stage_id, count, amount, expected in self.conn.execute(stmt)
+        }
+
+    def account_names(self, account_ids: Iterable[int]) -> dict[int, str]:
+        """The names of these accounts by id (cards show them without a join per row)."""
+        wanted = sorted(set(account_ids))
+        if not wanted:
+            return {}
+        a = t.accounts.c
+        rows = self.conn.execute(select(a.id, a.name).where(a.id.in_(wanted)))
+        return {row.id: row.name for row in rows}
 
     def account_exists(self, account_id: int) -> bool:
         """True when an account with this id exists."""
@@ -228,6 +248,16 @@ def _save(conn: Connection, table: Table, values: dict[str, Any]) -> int:
         conn.execute(update(table).where(table.c.id == row_id).values(values))
         return int(row_id)
     return new_id(conn.execute(insert(table).values(values)))
+
+
+def _total_columns() -> tuple[ColumnElement[Any], ...]:
+    c = t.opportunities.c
+    revenue = func.round(c.amount * c.probability * literal(_CENT, _MONEY), 2)
+    return (func.count(), func.sum(c.amount, type_=_MONEY), func.sum(revenue, type_=_MONEY))
+
+
+# Count, summed amount and summed expected revenue (per row rounded to cents).
+_TOTAL_COLUMNS = _total_columns()
 
 
 def _money(value: Decimal | None) -> Decimal:

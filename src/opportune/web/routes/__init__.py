@@ -1,12 +1,15 @@
-"""Web UI routes: sign-in, the lead list and form, the lead page."""
+"""Web UI routes: sign-in, leads, accounts, contacts, opportunities, the pipeline board, tasks."""
 
 from fastapi import APIRouter
 
-from opportune.web.routes import auth, lead_page, leads
+from opportune.web.routes import activities, auth, board, lead_page, leads, records
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(leads.router)
 router.include_router(lead_page.router)
+router.include_router(records.router)
+router.include_router(board.router)
+router.include_router(activities.router)
 
 __all__ = ["router"]

@@ -1,0 +1,79 @@
+"""Lead conversion: convert one lead or many, preview, the conversion record, and undo."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path
+
+from opportune.api.deps import CurrentUser, OpportuneDep
+from opportune.api.schemas import MAX_ID, error_responses
+from opportune.api.schemas.conversions import (
+    BulkConvertIn,
+    BulkConvertOut,
+    ConversionOut,
+    ConversionPlanOut,
+    ConversionResultOut,
+    ConvertIn,
+    UnconvertIn,
+    UnconvertOut,
+)
+from opportune.services.conversions import ConvertRequest
+
+router = APIRouter(prefix="/leads", tags=["conversion"])
+LeadId = Annotated[int, Path(ge=1, le=MAX_ID, description="The lead's id")]
+
+
+@router.post("/convert", responses=error_responses(400, 401, 422))
+def convert_leads(body: BulkConvertIn, user: CurrentUser, core: OpportuneDep) -> BulkConvertOut:
+    """Convert any number of leads (no cap); one result per lead, in the order given.
+
+    Without `all_or_none` each lead succeeds or fails on its own; with it, nothing is
+    converted unless every lead can be.
+    """
+    requests = [ConvertRequest(item.lead_id, item.options()) for item in body.items]
+    results = core.conversions.convert_many(user, requests, all_or_none=body.all_or_none)
+    succeeded = sum(r.success for r in results)
+    return BulkConvertOut(
+        results=[ConversionResultOut.of(r) for r in results],
+        succeeded=succeeded,
+        failed=len(results) - succeeded,
+    )
+
+
+@router.post("/{lead_id}/convert", responses=error_responses(400, 401, 404, 409, 422))
+def convert_lead(
+    lead_id: LeadId, body: ConvertIn, user: CurrentUser, core: OpportuneDep
+) -> ConversionResultOut:
+    """Convert the lead into an account, a contact and (unless told not to) an opportunity,
+    creating them or merging into existing ones, in one transaction."""
+    return ConversionResultOut.of(core.conversions.convert(user, lead_id, body.options()))
+
+
+@router.post("/{lead_id}/convert/preview", responses=error_responses(400, 401, 404, 409, 422))
+def preview_conversion(
+    lead_id: LeadId, body: ConvertIn, user: CurrentUser, core: OpportuneDep
+) -> ConversionPlanOut:
+    """What converting with these options would do: records created or merged, the fields
+    filled on existing records, activities moved, values no record receives. Changes nothing."""
+    return ConversionPlanOut.of(core.conversions.preview(user, lead_id, body.options()))
+
+
+@router.get("/{lead_id}/conversion", responses=error_responses(401, 404, 422))
+def get_conversion(lead_id: LeadId, user: CurrentUser, core: OpportuneDep) -> ConversionOut:
+    """The lead's conversion in force: what it created, merged and moved (404 if none)."""
+    return ConversionOut.of(core.conversions.conversion(user, lead_id))
+
+
+@router.post("/{lead_id}/unconvert", responses=error_responses(400, 401, 404, 409, 422))
+def unconvert_lead(
+    lead_id: LeadId,
+    user: CurrentUser,
+    core: OpportuneDep,
+    body: Annotated[UnconvertIn | None, Body()] = None,
+) -> UnconvertOut:
+    """Undo the conversion: delete what it created, empty what it filled, move activities
+    back and reopen the lead. Refused (409 UNDO_BLOCKED, each change listed in `fields`)
+    if records changed since, unless `force`, which keeps changed records detached."""
+    force = body.force if body else False
+    return UnconvertOut.of(core.conversions.unconvert(user, lead_id, force=force))

@@ -1,0 +1,121 @@
+"""Lead conversion through the REST API: convert, bulk, preview, the record, and undo."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from opportune import Opportune, User
+from tests.e2e.api.conftest import Headers
+from tests.e2e.api.helpers import assert_error
+
+CONVERTED = {"converted_status": "Closed - Converted"}
+
+
+def a_lead(core: Opportune, user: User, company: str = "Acme Hardware") -> int:
+    data = {"last_name": "Ng", "first_name": "Ada", "company": company,
+            "email": "ada@acme.example", "website": "acme.example"}  # fmt: skip
+    lead = core.leads.create(user, data)
+    assert lead.id is not None
+    return lead.id
+
+
+def test_convert_a_lead(client: TestClient, core: Opportune, rep: User, as_rep: Headers) -> None:
+    lead_id = a_lead(core, rep)
+    body = {**CONVERTED, "opportunity_name": "Acme, 200 seats"}
+    response = client.post(f"/api/v1/leads/{lead_id}/convert", json=body, headers=as_rep)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["success"] is True and result["errors"] == []
+    opportunity = client.get(f"/api/v1/opportunities/{result['opportunity_id']}", headers=as_rep)
+    assert opportunity.json()["name"] == "Acme, 200 seats"
+    lead = client.get(f"/api/v1/leads/{lead_id}", headers=as_rep).json()
+    assert lead["is_converted"] is True and lead["converted_account_id"] == result["account_id"]
+    edit = client.patch(f"/api/v1/leads/{lead_id}", json={"title": "CEO"}, headers=as_rep)
+    assert_error(edit, 409, "CANNOT_UPDATE_CONVERTED_LEAD")
+    again = client.post(f"/api/v1/leads/{lead_id}/convert", json=CONVERTED, headers=as_rep)
+    assert_error(again, 409, "CANNOT_UPDATE_CONVERTED_LEAD")
+
+
+def test_bad_options_get_salesforce_codes(
+    client: TestClient, core: Opportune, rep: User, as_rep: Headers
+) -> None:
+    lead_id = a_lead(core, rep)
+    url = f"/api/v1/leads/{lead_id}/convert"
+    assert_error(client.post(url, json={}, headers=as_rep), 422, "REQUIRED_FIELD_MISSING",
+                 "converted_status")  # fmt: skip
+    wrong = {"converted_status": "Working - Contacted"}
+    assert_error(client.post(url, json=wrong, headers=as_rep), 422, "INVALID_STATUS")
+    both = {**CONVERTED, "do_not_create_opportunity": True, "opportunity_name": "X"}
+    assert_error(client.post(url, json=both, headers=as_rep), 422, "INVALID_FIELD",
+                 "opportunity_name")  # fmt: skip
+    missing = {**CONVERTED, "account_id": 999_999}
+    assert_error(client.post(url, json=missing, headers=as_rep), 422,
+                 "INVALID_CROSS_REFERENCE_KEY", "account_id")  # fmt: skip
+    assert_error(client.post("/api/v1/leads/999999/convert", json=CONVERTED, headers=as_rep), 404)
+    assert client.get(f"/api/v1/leads/{lead_id}", headers=as_rep).json()["is_converted"] is False
+
+
+def test_preview_shows_the_fields_a_merge_fills_and_changes_nothing(
+    client: TestClient, core: Opportune, rep: User, as_rep: Headers
+) -> None:
+    account = core.accounts.create(rep, {"name": "Acme Corp", "phone": "+1 555 0199"})
+    lead_id = a_lead(core, rep)
+    body = {**CONVERTED, "account_id": account.id, "do_not_create_opportunity": True}
+    response = client.post(f"/api/v1/leads/{lead_id}/convert/preview", json=body, headers=as_rep)
+    assert response.status_code == 200, response.text
+    plan = response.json()
+    assert plan["account"]["action"] == "merge"
+    assert plan["account"]["values"] == {"website": "acme.example"}
+    assert plan["account"]["previous"] == {"website": None}
+    assert plan["opportunity"] is None and plan["unmapped"] == {"company": "Acme Hardware"}
+    assert client.get(f"/api/v1/leads/{lead_id}", headers=as_rep).json()["is_converted"] is False
+
+
+def test_bulk_conversion_returns_results_in_order(
+    client: TestClient, core: Opportune, rep: User, as_rep: Headers
+) -> None:
+    ids = [a_lead(core, rep, f"Company {i}") for i in range(3)]
+    items = [{"lead_id": i, **CONVERTED} for i in ids]
+    items[1]["converted_status"] = "Nope"
+    response = client.post("/api/v1/leads/convert", json={"items": items}, headers=as_rep)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [r["lead_id"] for r in body["results"]] == ids
+    assert [r["success"] for r in body["results"]] == [True, False, True]
+    assert body["results"][1]["errors"][0]["code"] == "INVALID_STATUS"
+    assert (body["succeeded"], body["failed"]) == (2, 1)
+
+
+def test_bulk_all_or_none(client: TestClient, core: Opportune, rep: User, as_rep: Headers) -> None:
+    ids = [a_lead(core, rep, f"Company {i}") for i in range(2)]
+    items = [{"lead_id": ids[0], **CONVERTED}, {"lead_id": ids[1], "converted_status": "x"}]
+    body = {"items": items, "all_or_none": True}
+    response = client.post("/api/v1/leads/convert", json=body, headers=as_rep)
+    results = response.json()["results"]
+    assert [r["success"] for r in results] == [False, False]
+    assert results[0]["errors"][0]["code"] == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+    assert client.get(f"/api/v1/leads/{ids[0]}", headers=as_rep).json()["is_converted"] is False
+
+
+def test_conversion_record_and_undo(
+    client: TestClient, core: Opportune, rep: User, as_rep: Headers
+) -> None:
+    lead_id = a_lead(core, rep)
+    assert_error(client.get(f"/api/v1/leads/{lead_id}/conversion", headers=as_rep), 404)
+    result = client.post(f"/api/v1/leads/{lead_id}/convert", json=CONVERTED, headers=as_rep).json()
+    record = client.get(f"/api/v1/leads/{lead_id}/conversion", headers=as_rep).json()
+    assert record["created"] == {"account": result["account_id"], "contact": result["contact_id"],
+                                 "opportunity": result["opportunity_id"]}  # fmt: skip
+    contact_url = f"/api/v1/contacts/{result['contact_id']}"
+    client.patch(contact_url, json={"title": "CEO"}, headers=as_rep)
+    blocked = client.post(f"/api/v1/leads/{lead_id}/unconvert", headers=as_rep)
+    body = assert_error(blocked, 409, "UNDO_BLOCKED", f"contact:{result['contact_id']}")
+    assert "force" in body["message"]
+    forced = client.post(f"/api/v1/leads/{lead_id}/unconvert", json={"force": True},
+                         headers=as_rep)  # fmt: skip
+    assert forced.status_code == 200, forced.text
+    assert {"kind": "contact", "id": result["contact_id"]} in forced.json()["kept"]
+    assert client.get(f"/api/v1/leads/{lead_id}", headers=as_rep).json()["is_converted"] is False
+    assert client.get(contact_url, headers=as_rep).status_code == 200
+    again = client.post(f"/api/v1/leads/{lead_id}/unconvert", headers=as_rep)
+    assert_error(again, 409, "NOT_CONVERTED")
