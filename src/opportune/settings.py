@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     # Month the fiscal year starts (1 = January): converted leads' opportunities close at the
     # end of the current fiscal quarter.
     fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
+    # What converting a lead does when it would create an exact duplicate account or contact.
+    conversion_duplicates: Literal["block", "warn", "merge"] = "block"
 
     @model_validator(mode="after")
     def _fill_defaults_and_check_secrets(self) -> Settings:

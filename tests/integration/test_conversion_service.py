@@ -13,6 +13,7 @@ from sqlalchemy import select
 from opportune import ConflictError, Opportune, PermissionDeniedError, User, ValidationError
 from opportune.db import tables as t
 from opportune.domain.conversion import FieldMapping, fiscal_quarter_end
+from opportune.domain.duplicates import DuplicateAction
 from opportune.errors import ConvertedLeadError, NotFoundError
 from opportune.services.conversions import ConvertRequest
 from tests.conftest import add_user
@@ -28,6 +29,11 @@ LEAD = {
 
 
 def a_lead(core: Opportune, actor: User, **changes: object) -> int:
+    """A lead of Acme Hardware; other companies get their own email and website."""
+    company = str(changes.get("company", LEAD["company"]))
+    if company != LEAD["company"]:
+        slug = company.lower().replace(" ", "-")
+        changes = {"email": f"ada@{slug}.example", "website": f"{slug}.example", **changes}
     lead = core.leads.create(actor, {**LEAD, **changes})
     assert lead.id is not None
     return lead.id
@@ -173,7 +179,7 @@ def test_leads_merging_into_one_opportunity_get_one_primary_role(
     account = core.accounts.create(rep, {"name": "Acme"})
     opp = core.opportunities.create(rep, {"name": "Deal", "account_id": account.id,
                                           "close_date": "2027-01-31"})  # fmt: skip
-    ids = [a_lead(core, rep, last_name=f"Ng{i}") for i in range(3)]
+    ids = [a_lead(core, rep, last_name=f"Ng{i}", email=f"ng{i}@acme.example") for i in range(3)]
     options = {**CONVERTED, "account_id": account.id, "opportunity_id": opp.id}
     results = core.conversions.convert_many(rep, [ConvertRequest(i, options) for i in ids])
     assert all(r.success for r in results)
@@ -269,3 +275,63 @@ def test_an_inactive_owner_for_the_new_records_is_refused(
     with pytest.raises(ValidationError) as caught:
         core.conversions.convert(rep, a_lead(core, rep), {**CONVERTED, "owner_id": gone.id})
     assert caught.value.fields[0].code == "INACTIVE_OWNER_OR_USER"
+
+
+# --- duplicates ---------------------------------------------------------------------------
+
+
+def test_suggestions_find_the_same_company_and_person(core: Opportune, rep: User) -> None:
+    acme = core.accounts.create(rep, {"name": "ACME Hardware, Inc.", "website": "www.acme.example"})
+    core.accounts.create(rep, {"name": "Globex"})
+    ada = core.contacts.create(rep, {"last_name": "Ng", "email": "ADA@acme.example",
+                                     "account_id": acme.id})  # fmt: skip
+    found = core.conversions.suggestions(rep, a_lead(core, rep))
+    assert [(s.account.id, s.exact) for s in found.accounts] == [(acme.id, True)]
+    assert found.accounts[0].reasons == ("same company name", "same website")
+    assert [(s.contact.id, s.exact, s.account_name) for s in found.contacts] == [
+        (ada.id, True, "ACME Hardware, Inc.")
+    ]
+
+
+def test_an_exact_duplicate_blocks_unless_allowed(core: Opportune, rep: User) -> None:
+    acme = core.accounts.create(rep, {"name": "Acme Hardware"})
+    lead_id = a_lead(core, rep)
+    with pytest.raises(ValidationError) as caught:
+        core.conversions.convert(rep, lead_id, CONVERTED)
+    error = caught.value.fields[0]
+    assert (error.field, error.code) == ("account_id", "DUPLICATES_DETECTED")
+    assert f"account_id={acme.id}" in error.message
+    result = core.conversions.convert(rep, lead_id, {**CONVERTED, "allow_duplicates": True})
+    assert result.account_id != acme.id
+
+
+def test_merge_setting_merges_into_the_duplicate(core: Opportune, rep: User) -> None:
+    acme = core.accounts.create(rep, {"name": "Acme Hardware"})
+    ada = core.contacts.create(rep, {"last_name": "Ng", "email": "ada@acme.example",
+                                     "account_id": acme.id})  # fmt: skip
+    core.conversions.duplicate_action = DuplicateAction.MERGE
+    result = core.conversions.convert(rep, a_lead(core, rep), CONVERTED)
+    assert (result.account_id, result.contact_id) == (acme.id, ada.id)
+    assert any("merged into it" in w for w in result.warnings)
+
+
+def test_warn_setting_converts_and_reports(core: Opportune, rep: User) -> None:
+    core.accounts.create(rep, {"name": "Acme Hardware"})
+    core.conversions.duplicate_action = DuplicateAction.WARN
+    result = core.conversions.convert(rep, a_lead(core, rep), CONVERTED)
+    assert result.success and "already exists" in result.warnings[0]
+
+
+def test_leads_of_one_new_company_in_one_request_make_one_account(
+    core: Opportune, rep: User
+) -> None:
+    ids = [a_lead(core, rep, company="Initech", email=f"p{i}@initech.example") for i in range(3)]
+    core.conversions.duplicate_action = DuplicateAction.MERGE
+    results = core.conversions.convert_many(rep, [ConvertRequest(i, CONVERTED) for i in ids])
+    assert all(r.success for r in results), results
+    assert len({r.account_id for r in results}) == 1
+    core.conversions.duplicate_action = DuplicateAction.BLOCK
+    more = [a_lead(core, rep, company="Hooli", email=f"p{i}@hooli.example") for i in range(2)]
+    blocked = core.conversions.convert_many(rep, [ConvertRequest(i, CONVERTED) for i in more])
+    assert [r.success for r in blocked] == [True, False]
+    assert blocked[1].errors[0].code == "DUPLICATES_DETECTED"

@@ -6,6 +6,7 @@ from sqlalchemy import Engine
 
 from opportune.db import migrate
 from opportune.db.engine import make_engine
+from opportune.domain.duplicates import DuplicateAction
 from opportune.services.accounts import AccountService
 from opportune.services.activities import ActivityService
 from opportune.services.auth import AuthService, PasswordHasher
@@ -49,6 +50,7 @@ class Opportune:
         self.conversions = ConversionService(
             self.engine, clock, currency=settings.currency,
             fiscal_year_start_month=settings.fiscal_year_start_month,
+            duplicate_action=DuplicateAction(settings.conversion_duplicates),
         )  # fmt: skip
 
     def migrate(self) -> None:

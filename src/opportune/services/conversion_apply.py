@@ -55,6 +55,7 @@ class Planned:
     merged: dict[str, Any]
     activities: Sequence[Activity]
     options: dict[str, object]
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,8 @@ def apply_plans(
 ) -> list[Applied]:
     """Write every plan of ``batch``; raise :class:`ConflictError` if a lead was converted
     by someone else meanwhile (the caller's transaction then rolls back)."""
+    if not batch:
+        return []
     writer = _Batch(repo, actor_id, now)
     writer.ids = [{} for _ in batch]
     for kind in ("account", "contact", "opportunity"):

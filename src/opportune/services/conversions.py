@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from opportune.domain.activities import Activity
 from opportune.domain.conversion import (
     ConversionPlan,
     ConversionRecord,
@@ -27,6 +28,8 @@ from opportune.domain.conversion import (
     parse_options,
     plan_conversion,
 )
+from opportune.domain.duplicates import DuplicateAction
+from opportune.domain.leads import Lead
 from opportune.domain.opportunities import ContactRole
 from opportune.domain.users import User
 from opportune.errors import (
@@ -38,13 +41,26 @@ from opportune.errors import (
 )
 from opportune.services.clock import Clock
 from opportune.services.conversion_apply import Planned, apply_plans
+from opportune.services.conversion_duplicates import (
+    ConversionSuggestions,
+    DuplicateFinder,
+    Resolved,
+    creation_keys,
+    resolve_duplicates,
+)
 from opportune.services.conversion_undo import UndoResult, undo_conversion
 from opportune.services.permissions import require_admin
 from opportune.services.picklists import load_lead_picklists
 from opportune.services.pipeline import load_pipeline
 from opportune.services.uow import UnitOfWork
 
-__all__ = ["ConversionResult", "ConversionService", "ConvertRequest", "UndoResult"]
+__all__ = [
+    "ConversionResult",
+    "ConversionService",
+    "ConversionSuggestions",
+    "ConvertRequest",
+    "UndoResult",
+]
 
 DEFAULT_BATCH = 500
 Progress = Callable[[int], None]
@@ -68,6 +84,7 @@ class ConversionResult:
     contact_id: int | None = None
     opportunity_id: int | None = None
     errors: tuple[FieldError, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 class ConversionService:
@@ -80,12 +97,14 @@ class ConversionService:
         *,
         currency: str = "USD",
         fiscal_year_start_month: int = 1,
+        duplicate_action: DuplicateAction = DuplicateAction.BLOCK,
         batch_size: int = DEFAULT_BATCH,
     ) -> None:
         self.engine = engine
         self.clock = clock
         self.currency = currency
         self.fiscal_year_start_month = fiscal_year_start_month
+        self.duplicate_action = duplicate_action
         self.batch_size = batch_size
 
     def preview(
@@ -93,8 +112,18 @@ class ConversionService:
     ) -> ConversionPlan:
         """The plan for converting the lead, without converting it (raises what is wrong)."""
         with UnitOfWork(self.engine) as uow:
-            batch = _Loader(uow, self._setup(uow)).plan([ConvertRequest(lead_id, options)])
+            batch = self._loader(uow).plan([ConvertRequest(lead_id, options)])
         return _single(batch, lead_id).plan
+
+    def suggestions(self, actor: User, lead_id: int) -> ConversionSuggestions:
+        """Existing accounts (same company name or website, or the email's domain) and
+        contacts (same email, or same name with the same company or phone) the lead could
+        be merged into instead of creating duplicates; exact matches first."""
+        with UnitOfWork(self.engine) as uow:
+            lead = uow.leads.get(lead_id)
+            if lead is None:
+                raise NotFoundError.for_record("Lead", lead_id)
+            return DuplicateFinder(uow.conversions, [lead]).suggestions(lead)
 
     def convert(
         self, actor: User, lead_id: int, options: ConvertOptions | Mapping[str, object]
@@ -118,34 +147,53 @@ class ConversionService:
         With ``all_or_none`` nothing is converted unless every lead can be. ``progress``
         is called with the number of leads done after each batch.
         """
-        if all_or_none:
-            return self._all_or_none(actor, requests, progress)
-        results: list[ConversionResult] = []
-        for start in range(0, len(requests), self.batch_size):
-            chunk = requests[start : start + self.batch_size]
-            with UnitOfWork(self.engine, write=True) as uow:
-                results.extend(self._batch(uow, actor, chunk))
-                uow.commit()
-            if progress:
-                progress(len(results))
-        return results
-
-    def _all_or_none(
-        self, actor: User, requests: Sequence[ConvertRequest], progress: Progress | None
-    ) -> list[ConversionResult]:
-        results: list[ConversionResult] = []
+        results: dict[int, ConversionResult] = {}
+        if not all_or_none:
+            self._rounds(actor, requests, results, progress, None)
+            return [results[i] for i in range(len(requests))]
         with UnitOfWork(self.engine, write=True) as uow:
-            for start in range(0, len(requests), self.batch_size):
-                chunk = requests[start : start + self.batch_size]
-                results.extend(self._batch(uow, actor, chunk, stop_on_error=True))
+            self._rounds(actor, requests, results, progress, uow)
+            if len(results) == len(requests) and all(r.success for r in results.values()):
+                uow.commit()
+                return [results[i] for i in range(len(requests))]
+        return _rolled_back(requests, results)
+
+    def _rounds(
+        self,
+        actor: User,
+        requests: Sequence[ConvertRequest],
+        results: dict[int, ConversionResult],
+        progress: Progress | None,
+        shared: UnitOfWork | None,
+    ) -> None:
+        """Convert in batches; leads that would twin a record another lead of their batch
+        creates wait for a later round, when that record exists and can be matched."""
+        todo = list(range(len(requests)))
+        while todo:
+            waiting: list[int] = []
+            for start in range(0, len(todo), self.batch_size):
+                indexes = todo[start : start + self.batch_size]
+                outcome = self._batch_in(shared, actor, [requests[i] for i in indexes])
+                for index, result in zip(indexes, outcome, strict=True):
+                    if result is None:
+                        waiting.append(index)
+                    else:
+                        results[index] = result
                 if progress:
                     progress(len(results))
-                if not all(r.success for r in results):
-                    break  # nothing will be kept: no need to plan the rest
-            if all(r.success for r in results) and len(results) == len(requests):
-                uow.commit()
-                return results
-        return _rolled_back(requests, results)
+                if shared is not None and not all(r.success for r in results.values()):
+                    return  # nothing will be kept: no need to plan the rest
+            todo = waiting
+
+    def _batch_in(
+        self, shared: UnitOfWork | None, actor: User, requests: Sequence[ConvertRequest]
+    ) -> list[ConversionResult | None]:
+        if shared is not None:
+            return self._batch(shared, actor, requests, stop_on_error=True)
+        with UnitOfWork(self.engine, write=True) as uow:
+            outcome = self._batch(uow, actor, requests)
+            uow.commit()
+        return outcome
 
     def _batch(
         self,
@@ -154,14 +202,24 @@ class ConversionService:
         requests: Sequence[ConvertRequest],
         *,
         stop_on_error: bool = False,
-    ) -> list[ConversionResult]:
-        loaded = _Loader(uow, self._setup(uow)).plan(requests)
+    ) -> list[ConversionResult | None]:
+        """One batch: plan every lead, write the good plans. ``None`` marks a lead that waits."""
+        loaded = self._loader(uow).plan(requests)
         good = [p for p in loaded if isinstance(p, Planned)]
-        if stop_on_error and len(good) != len(loaded):
-            return [_failed(r, p) for r, p in zip(requests, loaded, strict=True)]
+        if stop_on_error and any(isinstance(p, list) for p in loaded):
+            return [None if p is None else _failed(r, p)
+                    for r, p in zip(requests, loaded, strict=True)]  # fmt: skip
         applied = iter(apply_plans(uow.conversions, good, _id(actor), self.clock()))
-        return [_failed(r, p) if not isinstance(p, Planned) else _succeeded(next(applied))
-                for r, p in zip(requests, loaded, strict=True)]  # fmt: skip
+        outcome: list[ConversionResult | None] = []
+        for request, planned in zip(requests, loaded, strict=True):
+            if isinstance(planned, Planned):
+                outcome.append(_succeeded(next(applied), planned.warnings))
+            else:
+                outcome.append(None if planned is None else _failed(request, planned))
+        return outcome
+
+    def _loader(self, uow: UnitOfWork) -> _Loader:
+        return _Loader(uow, self._setup(uow), self.duplicate_action)
 
     def _setup(self, uow: UnitOfWork) -> ConversionSetup:
         now = self.clock()
@@ -225,51 +283,83 @@ class _Loader:
 
     Records merged into are tracked as the batch changes them, so two leads merging into
     one account fill each empty field once, and a second primary role is never planned.
+    A lead that would create a twin of a record an earlier lead of the batch creates
+    waits (``None``) for the next round.
     """
 
-    def __init__(self, uow: UnitOfWork, setup: ConversionSetup) -> None:
-        self.uow, self.setup = uow, setup
+    def __init__(self, uow: UnitOfWork, setup: ConversionSetup, action: DuplicateAction) -> None:
+        self.uow, self.setup, self.action = uow, setup, action
         self.records: dict[str, dict[int, Any]] = {}
         self.roles: dict[int, list[ContactRole]] = {}
+        self.creating: set[tuple[str, str]] = set()
 
-    def plan(self, requests: Sequence[ConvertRequest]) -> list[Planned | list[FieldError]]:
-        options = [_options(r) for r in requests]
+    def plan(self, requests: Sequence[ConvertRequest]) -> list[Planned | list[FieldError] | None]:
+        """A plan, the errors, or ``None`` (wait for the next round) for each request."""
         repo = self.uow.conversions
         leads = repo.leads_for_update(r.lead_id for r in requests)
-        valid = [o for o in options if isinstance(o, ConvertOptions)]
-        self.records = {
-            "account": repo.accounts(o.account_id for o in valid if o.account_id),
-            "contact": repo.contacts(o.contact_id for o in valid if o.contact_id),
-            "opportunity": repo.opportunities(o.opportunity_id for o in valid if o.opportunity_id),
-        }
-        self.roles = repo.roles_of(self.records["opportunity"])
+        finder = DuplicateFinder(repo, leads.values())
+        resolved = [self._resolve(r, leads.get(r.lead_id), finder) for r in requests]
+        self._load([x.options for x in resolved if isinstance(x, Resolved)])
         activities = repo.activities_of_leads(leads)
         seen: set[int] = set()
-        planned: list[Planned | list[FieldError]] = []
-        for request, option in zip(requests, options, strict=True):
-            lead = leads.get(request.lead_id)
-            if isinstance(option, list) or lead is None or request.lead_id in seen:
-                planned.append(_refusal(request.lead_id, option, lead is None))
+        planned: list[Planned | list[FieldError] | None] = []
+        for request, item in zip(requests, resolved, strict=True):
+            if isinstance(item, list) or request.lead_id in seen:
+                planned.append(item if isinstance(item, list) else _twice(request.lead_id))
                 continue
             seen.add(request.lead_id)
-            planned.append(self._plan_one(lead, option, activities.get(request.lead_id, [])))
+            lead = leads[request.lead_id]
+            planned.append(self._plan_one(lead, item, activities.get(request.lead_id, [])))
         return planned
 
-    def _plan_one(self, lead: Any, options: ConvertOptions, activities: Any) -> Any:
+    def _resolve(
+        self, request: ConvertRequest, lead: Lead | None, finder: DuplicateFinder
+    ) -> Resolved | list[FieldError]:
+        options = _options(request)
+        if lead is None:
+            message = f"No lead with id {request.lead_id}"
+            return [FieldError("lead_id", "INVALID_CROSS_REFERENCE_KEY", message)]
+        if isinstance(options, list):
+            return options
+        if lead.is_converted:  # the plan says so; no need to look for duplicates
+            return Resolved(options, [], [])
+        return resolve_duplicates(options, finder.suggestions(lead), self.action)
+
+    def _load(self, options: Sequence[ConvertOptions]) -> None:
+        repo = self.uow.conversions
+        self.records = {
+            "account": repo.accounts(o.account_id for o in options if o.account_id),
+            "contact": repo.contacts(o.contact_id for o in options if o.contact_id),
+            "opportunity": repo.opportunities(
+                o.opportunity_id for o in options if o.opportunity_id
+            ),
+        }
+        self.roles = repo.roles_of(self.records["opportunity"])
+
+    def _plan_one(
+        self, lead: Lead, resolved: Resolved, activities: Sequence[Activity]
+    ) -> Planned | list[FieldError] | None:
+        options = resolved.options
+        keys = set() if options.allow_duplicates else creation_keys(lead, options)
+        if keys & self.creating:
+            return None
         found = {kind: self.records[kind].get(getattr(options, f"{kind}_id") or 0)
                  for kind in ("account", "contact", "opportunity")}  # fmt: skip
+        result = plan_conversion(lead, options, self._targets(found, activities), self.setup)
+        if isinstance(result, list) or resolved.errors:
+            return [*(result if isinstance(result, list) else []), *resolved.errors]
+        self.creating |= keys
+        self._remember(result, found)
+        return Planned(result, lead, {k: v for k, v in found.items() if v is not None},
+                       activities, _options_record(options), tuple(resolved.warnings))  # fmt: skip
+
+    def _targets(self, found: dict[str, Any], activities: Sequence[Activity]) -> ConversionTargets:
         opp = found["opportunity"]
-        targets = ConversionTargets(
+        return ConversionTargets(
             account=found["account"], contact=found["contact"], opportunity=opp,
             opportunity_roles=tuple(self.roles.get(opp.id, ())) if opp else (),
             activities=activities,
         )  # fmt: skip
-        result = plan_conversion(lead, options, targets, self.setup)
-        if isinstance(result, list):
-            return result
-        self._remember(result, found)
-        return Planned(result, lead, {k: v for k, v in found.items() if v is not None},
-                       activities, _options_record(options))  # fmt: skip
 
     def _remember(self, plan: ConversionPlan, found: dict[str, Any]) -> None:
         """Apply the plan's fills and role to the batch's view of the existing records."""
@@ -299,19 +389,16 @@ def _options_record(options: ConvertOptions) -> dict[str, object]:
     return {k: v for k, v in dataclasses.asdict(options).items() if v not in (None, False)}
 
 
-def _refusal(lead_id: int, option: object, missing: bool) -> list[FieldError]:
-    if missing:
-        return [FieldError("lead_id", "INVALID_CROSS_REFERENCE_KEY", f"No lead with id {lead_id}")]
-    if isinstance(option, list):
-        return option
+def _twice(lead_id: int) -> list[FieldError]:
     message = f"Lead {lead_id} appears more than once in this request"
     return [FieldError("lead_id", "DUPLICATE_VALUE", message)]
 
 
-def _single(batch: Sequence[Planned | list[FieldError]], lead_id: int) -> Planned:
+def _single(batch: Sequence[Planned | list[FieldError] | None], lead_id: int) -> Planned:
     (planned,) = batch
     if isinstance(planned, Planned):
         return planned
+    assert planned is not None, "a lead alone in its batch never waits"
     raise _as_error(ConversionResult(lead_id, False, errors=tuple(planned)))
 
 
@@ -326,7 +413,7 @@ def _as_error(result: ConversionResult) -> OpportuneError:
     return ValidationError(list(result.errors))
 
 
-def _failed(request: ConvertRequest, planned: Planned | list[FieldError]) -> ConversionResult:
+def _failed(request: ConvertRequest, planned: Planned | Sequence[FieldError]) -> ConversionResult:
     errors = () if isinstance(planned, Planned) else tuple(planned)
     if not errors:
         errors = (FieldError("lead_id", "ALL_OR_NONE_OPERATION_ROLLED_BACK",
@@ -334,19 +421,20 @@ def _failed(request: ConvertRequest, planned: Planned | list[FieldError]) -> Con
     return ConversionResult(request.lead_id, False, errors=errors)
 
 
-def _succeeded(applied: Any) -> ConversionResult:
+def _succeeded(applied: Any, warnings: tuple[str, ...]) -> ConversionResult:
     return ConversionResult(applied.lead_id, True, applied.account_id, applied.contact_id,
-                            applied.opportunity_id)  # fmt: skip
+                            applied.opportunity_id, warnings=warnings)  # fmt: skip
 
 
 def _rolled_back(
-    requests: Sequence[ConvertRequest], results: Sequence[ConversionResult]
+    requests: Sequence[ConvertRequest], results: Mapping[int, ConversionResult]
 ) -> list[ConversionResult]:
     """All-or-none failed: every lead reports its own errors or the roll-back."""
-    by_index = list(results) + [ConversionResult(r.lead_id, False)
-                                for r in requests[len(results):]]  # fmt: skip
-    return [r if r.errors else _failed(request, []) for r, request in
-            zip(by_index, requests, strict=True)]  # fmt: skip
+    outcome = []
+    for index, request in enumerate(requests):
+        result = results.get(index)
+        outcome.append(result if result and result.errors else _failed(request, []))
+    return outcome
 
 
 def _id(user: User) -> int:

@@ -12,8 +12,9 @@ CONVERTED = {"converted_status": "Closed - Converted"}
 
 
 def a_lead(core: Opportune, user: User, company: str = "Acme Hardware") -> int:
+    domain = "acme.example" if company == "Acme Hardware" else f"{company.replace(' ', '')}.example"
     data = {"last_name": "Ng", "first_name": "Ada", "company": company,
-            "email": "ada@acme.example", "website": "acme.example"}  # fmt: skip
+            "email": f"ada@{domain}", "website": domain}  # fmt: skip
     lead = core.leads.create(user, data)
     assert lead.id is not None
     return lead.id
@@ -119,3 +120,19 @@ def test_conversion_record_and_undo(
     assert client.get(contact_url, headers=as_rep).status_code == 200
     again = client.post(f"/api/v1/leads/{lead_id}/unconvert", headers=as_rep)
     assert_error(again, 409, "NOT_CONVERTED")
+
+
+def test_duplicate_suggestions_and_the_block(
+    client: TestClient, core: Opportune, rep: User, as_rep: Headers
+) -> None:
+    acme = core.accounts.create(rep, {"name": "Acme Hardware Inc", "website": "acme.example"})
+    lead_id = a_lead(core, rep)
+    found = client.get(f"/api/v1/leads/{lead_id}/duplicates", headers=as_rep).json()
+    assert [(a["id"], a["exact"]) for a in found["accounts"]] == [(acme.id, True)]
+    assert found["contacts"] == []
+    url = f"/api/v1/leads/{lead_id}/convert"
+    assert_error(client.post(url, json=CONVERTED, headers=as_rep), 422, "DUPLICATES_DETECTED",
+                 "account_id")  # fmt: skip
+    merged = client.post(url, json={**CONVERTED, "account_id": acme.id}, headers=as_rep)
+    assert merged.json()["account_id"] == acme.id
+    assert_error(client.get("/api/v1/leads/999999/duplicates", headers=as_rep), 404)

@@ -15,6 +15,7 @@ from opportune.api.schemas.conversions import (
     ConversionPlanOut,
     ConversionResultOut,
     ConvertIn,
+    SuggestionsOut,
     UnconvertIn,
     UnconvertOut,
 )
@@ -57,6 +58,16 @@ def preview_conversion(
     """What converting with these options would do: records created or merged, the fields
     filled on existing records, activities moved, values no record receives. Changes nothing."""
     return ConversionPlanOut.of(core.conversions.preview(user, lead_id, body.options()))
+
+
+@router.get("/{lead_id}/duplicates", responses=error_responses(401, 404, 422))
+def conversion_suggestions(
+    lead_id: LeadId, user: CurrentUser, core: OpportuneDep
+) -> SuggestionsOut:
+    """Existing accounts and contacts the lead could be merged into instead of creating
+    duplicates: same company name or website (or the email's domain); same email, or the
+    same name with the same company or phone. Exact matches first."""
+    return SuggestionsOut.of(core.conversions.suggestions(user, lead_id))
 
 
 @router.get("/{lead_id}/conversion", responses=error_responses(401, 404, 422))

@@ -16,7 +16,7 @@ from opportune.domain.conversion import (
 )
 from opportune.errors import FieldError
 from opportune.services.conversion_undo import UndoResult
-from opportune.services.conversions import ConversionResult
+from opportune.services.conversions import ConversionResult, ConversionSuggestions
 
 
 def _ref(what: str) -> Any:
@@ -45,6 +45,10 @@ class ConvertIn(RequestModel):
         default=False, description="Replace the existing contact's lead source with the lead's"
     )
     send_notification_email: bool = Field(default=False, description="Notify the new owner")
+    allow_duplicates: bool = Field(
+        default=False,
+        description="Create the account and contact even where an exact duplicate exists",
+    )
 
     def options(self) -> dict[str, object]:
         """The options given, as the service reads them."""
@@ -75,6 +79,7 @@ class ConversionResultOut(BaseModel):
     contact_id: int | None
     opportunity_id: int | None
     errors: list[FieldErrorOut]
+    warnings: list[str] = Field(description="Duplicates found (and merged into, or not)")
 
     @classmethod
     def of(cls, result: ConversionResult) -> ConversionResultOut:
@@ -82,7 +87,7 @@ class ConversionResultOut(BaseModel):
         return cls(
             lead_id=result.lead_id, success=result.success, account_id=result.account_id,
             contact_id=result.contact_id, opportunity_id=result.opportunity_id,
-            errors=[_error(e) for e in result.errors],
+            errors=[_error(e) for e in result.errors], warnings=list(result.warnings),
         )  # fmt: skip
 
 
@@ -217,3 +222,45 @@ class UnconvertOut(BaseModel):
 
 def _error(error: FieldError) -> FieldErrorOut:
     return FieldErrorOut(field=error.field, code=error.code, message=error.message)
+
+
+class AccountSuggestionOut(BaseModel):
+    """An existing account the lead could be merged into."""
+
+    id: int
+    name: str
+    website: str | None
+    reasons: list[str]
+    exact: bool = Field(description="Same company name or website: creating would duplicate it")
+
+
+class ContactSuggestionOut(BaseModel):
+    """An existing contact the lead could be merged into."""
+
+    id: int
+    first_name: str | None
+    last_name: str
+    email: str | None
+    account_id: int | None
+    account_name: str | None
+    reasons: list[str]
+    exact: bool = Field(description="Same email: creating would duplicate it")
+
+
+class SuggestionsOut(BaseModel):
+    """Existing records like the lead, exact matches first."""
+
+    accounts: list[AccountSuggestionOut]
+    contacts: list[ContactSuggestionOut]
+
+    @classmethod
+    def of(cls, found: ConversionSuggestions) -> SuggestionsOut:
+        """The suggestions as the API shows them."""
+        accounts = [AccountSuggestionOut(id=s.account.id or 0, name=s.account.name,
+                                         website=s.account.website, reasons=list(s.reasons),
+                                         exact=s.exact) for s in found.accounts]  # fmt: skip
+        contacts = [ContactSuggestionOut(
+            id=s.contact.id or 0, first_name=s.contact.first_name, last_name=s.contact.last_name,
+            email=s.contact.email, account_id=s.contact.account_id, account_name=s.account_name,
+            reasons=list(s.reasons), exact=s.exact) for s in found.contacts]  # fmt: skip
+        return cls(accounts=accounts, contacts=contacts)

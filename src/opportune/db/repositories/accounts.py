@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Connection,
+    RowMapping,
     Table,
     delete,
     func,
@@ -22,6 +23,7 @@ from sqlalchemy import (
 )
 
 from opportune.db import tables as t
+from opportune.db.match_keys import KEY_SOURCES, keys_of, with_keys
 from opportune.db.repositories._common import new_id
 from opportune.db.repositories._keyset import Keyset, KeysetRequest
 from opportune.domain.accounts import Account
@@ -71,7 +73,7 @@ class AccountRepository:
         """The account with this id, if any."""
         stmt = select(t.accounts).where(t.accounts.c.id == account_id)
         row = self.conn.execute(stmt).mappings().first()
-        return Account(**row) if row else None
+        return _account(row) if row else None
 
     def existing_ids(self, ids: Iterable[int]) -> set[int]:
         """Which of ``ids`` are accounts."""
@@ -83,11 +85,12 @@ class AccountRepository:
 
     def add(self, account: Account) -> int:
         """Insert an account and return its id."""
-        return new_id(self.conn.execute(insert(t.accounts).values(_values(account))))
+        values = with_keys("account", _values(account))
+        return new_id(self.conn.execute(insert(t.accounts).values(values)))
 
     def update(self, account: Account, changed: Iterable[str], expected_version: int) -> bool:
         """Save changed columns if the stored version is still ``expected_version``."""
-        return _update(self.conn, t.accounts, account, changed, expected_version)
+        return _update(self.conn, "account", account, changed, expected_version)
 
     def delete(self, account_id: int) -> bool:
         """Delete an account; return False when it did not exist."""
@@ -151,7 +154,7 @@ class ContactRepository:
         """The contact with this id, if any."""
         stmt = select(t.contacts).where(t.contacts.c.id == contact_id)
         row = self.conn.execute(stmt).mappings().first()
-        return Contact(**row) if row else None
+        return _contact(row) if row else None
 
     def existing_ids(self, ids: Iterable[int]) -> set[int]:
         """Which of ``ids`` are contacts."""
@@ -163,11 +166,12 @@ class ContactRepository:
 
     def add(self, contact: Contact) -> int:
         """Insert a contact and return its id."""
-        return new_id(self.conn.execute(insert(t.contacts).values(_values(contact))))
+        values = with_keys("contact", _values(contact))
+        return new_id(self.conn.execute(insert(t.contacts).values(values)))
 
     def update(self, contact: Contact, changed: Iterable[str], expected_version: int) -> bool:
         """Save changed columns if the stored version is still ``expected_version``."""
-        return _update(self.conn, t.contacts, contact, changed, expected_version)
+        return _update(self.conn, "contact", contact, changed, expected_version)
 
     def delete(self, contact_id: int) -> bool:
         """Delete a contact; return False when it did not exist."""
@@ -186,7 +190,7 @@ class ContactRepository:
             .where(c.account_id == account_id)
             .order_by(c.last_name, func.coalesce(c.first_name, ""), c.id)
         )
-        return [Contact(**row) for row in self.conn.execute(stmt).mappings()]
+        return [_contact(row) for row in self.conn.execute(stmt).mappings()]
 
     def opportunity_roles(self, contact_id: int) -> list[tuple[ContactRole, Opportunity]]:
         """The contact's roles with their opportunities, latest close date first."""
@@ -228,7 +232,7 @@ def _values(record: Account | Contact) -> dict[str, Any]:
 
 def _update(
     conn: Connection,
-    table: Table,
+    kind: str,
     record: Account | Contact,
     changed: Iterable[str],
     expected_version: int,
@@ -236,6 +240,9 @@ def _update(
     values = {name: getattr(record, name) for name in changed}
     if not values:
         return True
+    if KEY_SOURCES[kind] & values.keys():
+        values.update(keys_of(kind, dataclasses.asdict(record)))
+    table = t.accounts if kind == "account" else t.contacts
     stmt = (
         update(table)
         .where(table.c.id == record.id, table.c.version == expected_version)
@@ -298,5 +305,13 @@ def _words(search: str | None, columns: Sequence[Column[Any]]) -> list[ColumnEle
     return conditions
 
 
-ACCOUNT_PAGES: Keyset[Account] = Keyset(t.accounts, lambda row: Account(**row))
-CONTACT_PAGES: Keyset[Contact] = Keyset(t.contacts, lambda row: Contact(**row))
+def _account(row: RowMapping) -> Account:
+    return Account(**{name: row[name] for name in ACCOUNT_COLUMNS})
+
+
+def _contact(row: RowMapping) -> Contact:
+    return Contact(**{name: row[name] for name in CONTACT_COLUMNS})
+
+
+ACCOUNT_PAGES: Keyset[Account] = Keyset(t.accounts, _account)
+CONTACT_PAGES: Keyset[Contact] = Keyset(t.contacts, _contact)

@@ -13,16 +13,19 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     RowMapping,
+    Select,
     Table,
     bindparam,
     delete,
     func,
     insert,
+    or_,
     select,
     update,
 )
 
 from opportune.db import tables as t
+from opportune.db.match_keys import KEY_SOURCES, refresh_keys, with_keys
 from opportune.domain.accounts import Account
 from opportune.domain.activities import Activity, ActivityKind
 from opportune.domain.contacts import Contact
@@ -89,6 +92,36 @@ class ConversionRepository:
             found[row["lead_id"]].append(Activity(**values))
         return found
 
+    def account_candidates(
+        self, name_keys: Iterable[str], domains: Iterable[str], limit: int = 1000
+    ) -> list[Account]:
+        """Accounts with one of these company keys or web domains."""
+        c = t.accounts.c
+        names, sites = set(name_keys), set(domains)
+        if not names and not sites:
+            return []
+        stmt = _columns(t.accounts, Account).where(
+            or_(c.name_key.in_(names), c.website_domain.in_(sites))
+        )
+        return [_build(Account, row) for row in self.conn.execute(stmt.limit(limit)).mappings()]
+
+    def contact_candidates(
+        self, email_keys: Iterable[str], name_keys: Iterable[str], limit: int = 1000
+    ) -> list[tuple[Contact, str | None]]:
+        """Contacts with one of these email or name keys, with their account's name."""
+        c, a = t.contacts.c, t.accounts.c
+        emails, names = set(email_keys), set(name_keys)
+        if not emails and not names:
+            return []
+        stmt = (
+            _columns(t.contacts, Contact)
+            .add_columns(a.name.label("account_name"))
+            .outerjoin(t.accounts, a.id == c.account_id)
+            .where(or_(c.email_key.in_(emails), c.name_key.in_(names)))
+        )
+        rows = self.conn.execute(stmt.limit(limit)).mappings()
+        return [(_build(Contact, row), row["account_name"]) for row in rows]
+
     def versions(self, kind: str, ids: Iterable[int]) -> dict[int, int]:
         """The current version of each record of ``kind`` that still exists."""
         table = TABLES[kind]
@@ -100,6 +133,8 @@ class ConversionRepository:
     def insert_many(self, kind: str, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Insert rows of ``kind`` (or ``role``, ``snapshot``) and return their ids in order."""
         table = _write_table(kind)
+        if kind in KEY_SOURCES:
+            rows = [with_keys(kind, row) for row in rows]
         ids: list[int] = []
         for start in range(0, len(rows), CHUNK):
             stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
@@ -126,6 +161,8 @@ class ConversionRepository:
             if "version" not in columns:
                 stmt = stmt.values({"version": table.c.version + 1})
             self.conn.execute(stmt, params)
+        if kind in KEY_SOURCES:
+            refresh_keys(self.conn, kind, (row["id"] for row in rows))
 
     def delete_many(self, kind: str, ids: Iterable[int]) -> None:
         """Delete records of ``kind`` (or ``role``) by id."""
@@ -257,9 +294,17 @@ def _records(conn: Connection, table: Table, cls: Any, ids: Iterable[int]) -> li
     wanted = set(ids)
     if not wanted:
         return []
-    names = [f.name for f in dataclasses.fields(cls)]
-    stmt = select(*(table.c[name] for name in names)).where(table.c.id.in_(wanted))
-    return [cls(**row) for row in conn.execute(stmt).mappings()]
+    stmt = _columns(table, cls).where(table.c.id.in_(wanted))
+    return [_build(cls, row) for row in conn.execute(stmt).mappings()]
+
+
+def _columns(table: Table, cls: Any) -> Select[Any]:
+    """SELECT of the table's columns that ``cls`` (a domain dataclass) has fields for."""
+    return select(*(table.c[f.name] for f in dataclasses.fields(cls)))
+
+
+def _build(cls: Any, row: RowMapping) -> Any:
+    return cls(**{f.name: row[f.name] for f in dataclasses.fields(cls)})
 
 
 # --- the conversion record as a row: details as JSON with typed values ------------------------

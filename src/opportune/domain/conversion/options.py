@@ -23,6 +23,7 @@ CONVERT_OPTIONS = RecordSpec(
         ref("owner_id", "user"),
         flag("overwrite_lead_source"),
         flag("send_notification_email"),
+        flag("allow_duplicates"),
     ),
     read_only=(),
 )
@@ -37,6 +38,7 @@ class ConvertOptions:
     ``opportunity_id`` attaches to an existing opportunity, ``opportunity_name`` names
     the new one (default: the company), ``do_not_create_opportunity`` skips it.
     ``owner_id`` owns the new records (default: the lead's owner).
+    ``allow_duplicates`` creates records even where an exact duplicate exists.
     """
 
     converted_status: str | None = None
@@ -48,6 +50,7 @@ class ConvertOptions:
     owner_id: int | None = None
     overwrite_lead_source: bool = False
     send_notification_email: bool = False
+    allow_duplicates: bool = False
 
 
 def parse_options(raw: Mapping[str, object]) -> ConvertOptions:

@@ -1,5 +1,5 @@
-"""Lead conversion: conversion records (for showing and undoing conversions) and the
-administrator's extra field mappings.
+"""Lead conversion: conversion records (for showing and undoing conversions), the
+administrator's extra field mappings, and duplicate keys on accounts and contacts.
 
 Revision ID: 0004
 Revises: 0003
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from opportune.db.match_keys import refresh_keys
 from opportune.db.types import UTCDateTime
 
 revision: str = "0004"
@@ -21,8 +22,21 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+_KEYS = {
+    "accounts": (("name_key", 255), ("website_domain", 255)),
+    "contacts": (("email_key", 80), ("name_key", 130)),
+}
+
+
 def upgrade() -> None:
     """Apply this migration."""
+    for table, columns in _KEYS.items():
+        for name, length in columns:
+            op.add_column(table, sa.Column(name, sa.String(length=length), nullable=True))
+            op.create_index(f"ix_{table}_{name}", table, [name], unique=False)
+    bind = op.get_bind()
+    refresh_keys(bind, "account", bind.execute(sa.text("SELECT id FROM accounts")).scalars())
+    refresh_keys(bind, "contact", bind.execute(sa.text("SELECT id FROM contacts")).scalars())
     op.create_table(
         "lead_conversions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -81,3 +95,7 @@ def downgrade() -> None:
     op.drop_index("uq_lead_conversions_in_force", table_name="lead_conversions")
     op.drop_index("ix_lead_conversions_lead", table_name="lead_conversions")
     op.drop_table("lead_conversions")
+    for table, columns in _KEYS.items():
+        for name, _ in columns:
+            op.drop_index(f"ix_{table}_{name}", table_name=table)
+            op.drop_column(table, name)
