@@ -99,9 +99,7 @@ class _Batch:
             record.id = new_id
             self.ids[index][kind] = new_id
             if kind == "opportunity":
-                self.snapshots.append(
-                    dataclasses.asdict(make_snapshot(record, self.actor_id, self.now))
-                )
+                self.snapshots.append(_plain(make_snapshot(record, self.actor_id, self.now)))
 
     def merge(self, kind: str, merges: Sequence[tuple[int, RecordPlan, Any]]) -> None:
         rows = []
@@ -112,7 +110,7 @@ class _Batch:
             rows.append({"id": plan.record_id, **plan.values, **self.stamps()})
             after = dataclasses.replace(before, **plan.values)
             self.history.extend(
-                dataclasses.asdict(c)
+                _plain(c)
                 for c in field_changes(
                     kind, before, after, plan.values, actor_id=self.actor_id, now=self.now
                 )
@@ -252,7 +250,7 @@ def _convert_leads(writer: _Batch, batch: Sequence[Planned]) -> None:
             }
         )
         writer.history.extend(
-            dataclasses.asdict(c)
+            _plain(c)
             for c in field_changes(
                 "lead", lead, after, LEAD_CHANGES, actor_id=writer.actor_id, now=writer.now
             )
@@ -324,7 +322,19 @@ def _stamp(record: object) -> dict[str, object]:
 
 
 def _row(record: object) -> dict[str, Any]:
-    return _without_id(dataclasses.asdict(record))  # type: ignore[call-overload]
+    return _without_id(_plain(record))
+
+
+def _plain(record: object) -> dict[str, Any]:
+    """A dataclass's fields as a dict, values as they are (``asdict`` deep-copies them,
+    which costs more than the whole insert)."""
+    names = _FIELD_NAMES.get(type(record))
+    if names is None:
+        names = _FIELD_NAMES[type(record)] = tuple(f.name for f in dataclasses.fields(record))  # type: ignore[arg-type]
+    return {name: getattr(record, name) for name in names}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _without_id(values: dict[str, Any]) -> dict[str, Any]:

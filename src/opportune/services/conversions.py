@@ -50,8 +50,6 @@ from opportune.services.conversion_duplicates import (
 )
 from opportune.services.conversion_undo import UndoResult, undo_conversion
 from opportune.services.permissions import require_admin
-from opportune.services.picklists import load_lead_picklists
-from opportune.services.pipeline import load_pipeline
 from opportune.services.uow import UnitOfWork
 
 __all__ = [
@@ -223,9 +221,9 @@ class ConversionService:
 
     def _setup(self, uow: UnitOfWork) -> ConversionSetup:
         now = self.clock()
-        stages = [s for s in load_pipeline(uow).stages if s.is_active and not s.is_closed]
+        stages = [s for s in uow.stages.stages() if s.is_active and not s.is_closed]
         return ConversionSetup(
-            statuses=load_lead_picklists(uow).statuses, first_stage=stages[0],
+            statuses=uow.picklists.statuses(), first_stage=stages[0],
             close_date=fiscal_quarter_end(now.date(), self.fiscal_year_start_month),
             today=now.date(), currency=self.currency,
             users={u.id: u.is_active for u in uow.users.all() if u.id is not None},
@@ -386,7 +384,8 @@ def _options(request: ConvertRequest) -> ConvertOptions | list[FieldError]:
 
 def _options_record(options: ConvertOptions) -> dict[str, object]:
     """The options as given, for the conversion record (unset ones left out)."""
-    return {k: v for k, v in dataclasses.asdict(options).items() if v not in (None, False)}
+    values = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
+    return {k: v for k, v in values.items() if v not in (None, False)}
 
 
 def _twice(lead_id: int) -> list[FieldError]:

@@ -76,8 +76,11 @@ class ConversionRepository:
     def roles_of(self, opportunity_ids: Iterable[int]) -> dict[int, list[ContactRole]]:
         """The contact roles of these opportunities, by opportunity id."""
         roles = t.opportunity_contact_roles
-        stmt = select(roles).where(roles.c.opportunity_id.in_(set(opportunity_ids)))
         found: dict[int, list[ContactRole]] = defaultdict(list)
+        wanted = set(opportunity_ids)
+        if not wanted:
+            return found
+        stmt = select(roles).where(roles.c.opportunity_id.in_(wanted))
         for row in self.conn.execute(stmt).mappings():
             found[row["opportunity_id"]].append(ContactRole(**row))
         return found
@@ -135,10 +138,28 @@ class ConversionRepository:
         table = _write_table(kind)
         if kind in KEY_SOURCES:
             rows = [with_keys(kind, row) for row in rows]
+        if not rows:
+            return []
+        if self.conn.dialect.name == "sqlite" and len(rows) > 1:
+            return self._insert_numbered(table, rows)
         ids: list[int] = []
         for start in range(0, len(rows), CHUNK):
             stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
             ids.extend(self.conn.execute(stmt, list(rows[start : start + CHUNK])).scalars())
+        return ids
+
+    def _insert_numbered(self, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """SQLite: number the rows ourselves and insert them in one executemany.
+
+        SQLite does not promise RETURNING's order, so SQLAlchemy would insert such rows one
+        at a time; numbering from the highest id is safe because a writing unit of work
+        holds SQLite's only write lock from its first statement to its commit.
+        """
+        first = self.conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one() + 1
+        ids = list(range(first, first + len(rows)))
+        self.conn.execute(
+            insert(table), [{**row, "id": i} for row, i in zip(rows, ids, strict=True)]
+        )
         return ids
 
     def update_many(self, kind: str, rows: Sequence[dict[str, Any]]) -> None:
