@@ -410,3 +410,17 @@ conversion_field_mappings = Table(
     Column("target_field", String(60), nullable=False),
     Index("uq_conversion_field_mappings_target", "target", "target_field", unique=True),
 )
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("message", String(500), nullable=False),
+    Column("link", String(255), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("read_at", UTCDateTime),
+    # A user's notifications, newest first.
+    Index("ix_notifications_user", "user_id", "created_at", "id"),
+)

@@ -14,6 +14,7 @@ from opportune.services.clock import Clock, utc_now
 from opportune.services.contacts import ContactService
 from opportune.services.conversions import ConversionService
 from opportune.services.leads import LeadService
+from opportune.services.notifications import NotificationService
 from opportune.services.opportunities import OpportunityService
 from opportune.services.picklists import PicklistService
 from opportune.services.pipeline import PipelineSettingsService
@@ -47,6 +48,7 @@ class Opportune:
         self.accounts = AccountService(self.engine, clock, settings.page_size_max)
         self.contacts = ContactService(self.engine, clock, settings.page_size_max)
         self.activities = ActivityService(self.engine, clock, settings.page_size_max)
+        self.notifications = NotificationService(self.engine, clock)
         self.conversions = ConversionService(
             self.engine, clock, currency=settings.currency,
             fiscal_year_start_month=settings.fiscal_year_start_month,

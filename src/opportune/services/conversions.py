@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -30,6 +31,7 @@ from opportune.domain.conversion import (
 )
 from opportune.domain.duplicates import DuplicateAction
 from opportune.domain.leads import Lead
+from opportune.domain.notifications import Notification, conversion_notice
 from opportune.domain.opportunities import ContactRole
 from opportune.domain.users import User
 from opportune.errors import (
@@ -207,7 +209,9 @@ class ConversionService:
         if stop_on_error and any(isinstance(p, list) for p in loaded):
             return [None if p is None else _failed(r, p)
                     for r, p in zip(requests, loaded, strict=True)]  # fmt: skip
-        applied = iter(apply_plans(uow.conversions, good, _id(actor), self.clock()))
+        now = self.clock()
+        applied = iter(apply_plans(uow.conversions, good, _id(actor), now))
+        uow.notifications.add_many(_notices(good, actor, now))
         outcome: list[ConversionResult | None] = []
         for request, planned in zip(requests, loaded, strict=True):
             if isinstance(planned, Planned):
@@ -386,6 +390,16 @@ def _options_record(options: ConvertOptions) -> dict[str, object]:
     """The options as given, for the conversion record (unset ones left out)."""
     values = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
     return {k: v for k, v in values.items() if v not in (None, False)}
+
+
+def _notices(batch: Sequence[Planned], actor: User, now: datetime) -> list[Notification]:
+    """A notification for each new owner who asked to be told (never for yourself)."""
+    return [
+        conversion_notice(p.plan.owner_id, p.plan.lead_id, p.lead.name, p.lead.company,
+                          actor.name, now, _id(actor))
+        for p in batch
+        if p.plan.notify_owner and p.plan.owner_id != actor.id
+    ]  # fmt: skip
 
 
 def _twice(lead_id: int) -> list[FieldError]:

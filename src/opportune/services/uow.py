@@ -17,6 +17,7 @@ from opportune.db.repositories import (
     ConversionRepository,
     FieldHistoryRepository,
     LeadRepository,
+    NotificationRepository,
     OpportunityHistoryRepository,
     OpportunityRepository,
     PicklistRepository,
@@ -54,6 +55,7 @@ class UnitOfWork:
     picklists: PicklistRepository
     field_history: FieldHistoryRepository
     activities: ActivityRepository
+    notifications: NotificationRepository
 
     def __init__(self, engine: Engine, *, write: bool = False) -> None:
         self.engine = engine
@@ -84,6 +86,7 @@ class UnitOfWork:
         self.picklists = PicklistRepository(conn)
         self.field_history = FieldHistoryRepository(conn)
         self.activities = ActivityRepository(conn)
+        self.notifications = NotificationRepository(conn)
         return self
 
     def __exit__(

@@ -136,3 +136,27 @@ def test_duplicate_suggestions_and_the_block(
     merged = client.post(url, json={**CONVERTED, "account_id": acme.id}, headers=as_rep)
     assert merged.json()["account_id"] == acme.id
     assert_error(client.get("/api/v1/leads/999999/duplicates", headers=as_rep), 404)
+
+
+def test_the_new_owner_is_notified_when_asked(
+    client: TestClient,
+    core: Opportune,
+    rep: User,
+    manager: User,
+    as_rep: Headers,
+    as_manager: Headers,
+) -> None:
+    lead_id = a_lead(core, rep)
+    body = {**CONVERTED, "owner_id": manager.id, "send_notification_email": True}
+    assert client.post(f"/api/v1/leads/{lead_id}/convert", json=body, headers=as_rep).is_success
+    silent = a_lead(core, rep, "Globex")
+    body = {**CONVERTED, "owner_id": manager.id}
+    assert client.post(f"/api/v1/leads/{silent}/convert", json=body, headers=as_rep).is_success
+    notices = client.get("/api/v1/me/notifications?unread=true", headers=as_manager).json()
+    assert len(notices) == 1
+    assert notices[0]["link"] == f"/leads/{lead_id}" and "Acme Hardware" in notices[0]["message"]
+    url = f"/api/v1/me/notifications/{notices[0]['id']}/read"
+    assert_error(client.post(url, headers=as_rep), 404)
+    assert client.post(url, headers=as_manager).status_code == 204
+    assert client.get("/api/v1/me/notifications?unread=true", headers=as_manager).json() == []
+    assert client.get("/api/v1/me/notifications", headers=as_rep).json() == []

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
 
 from opportune.api.deps import CurrentUser, OpportuneDep
 from opportune.api.schemas import (
@@ -20,6 +22,18 @@ from opportune.domain.users import User
 router = APIRouter(prefix="/me", tags=["me"])
 
 TokenId = Annotated[int, Path(ge=1, le=MAX_ID, description="The token's id")]
+NotificationId = Annotated[int, Path(ge=1, le=MAX_ID, description="The notification's id")]
+
+
+class NotificationOut(BaseModel):
+    """A message to you about something done for you."""
+
+    id: int
+    message: str
+    link: str = Field(description="The page it is about, e.g. /leads/7")
+    created_at: datetime
+    created_by_id: int
+    read_at: datetime | None
 
 
 @router.get("", responses=error_responses(401))
@@ -45,6 +59,29 @@ def create_token(body: TokenCreate, user: CurrentUser, core: OpportuneDep) -> Is
 def revoke_token(token_id: TokenId, user: CurrentUser, core: OpportuneDep) -> None:
     """Revoke one of your tokens; it stops working at once."""
     core.auth.revoke_token(user, _id(user), token_id)
+
+
+@router.get("/notifications", responses=error_responses(401, 422))
+def list_notifications(
+    user: CurrentUser,
+    core: OpportuneDep,
+    unread: Annotated[bool, Query(description="Only the ones not read yet")] = False,
+) -> list[NotificationOut]:
+    """Your notifications, newest first (for example: a lead converted into records you own)."""
+    notices = core.notifications.list(user, unread_only=unread)
+    return [NotificationOut.model_validate(n, from_attributes=True) for n in notices]
+
+
+@router.post(
+    "/notifications/{notification_id}/read",
+    status_code=204,
+    responses=error_responses(401, 404, 422),
+)
+def read_notification(
+    notification_id: NotificationId, user: CurrentUser, core: OpportuneDep
+) -> None:
+    """Mark one of your notifications read."""
+    core.notifications.mark_read(user, notification_id)
 
 
 def _id(user: User) -> int:

@@ -8,6 +8,7 @@ from opportune.db.repositories.activities import ActivityRepository
 from opportune.db.repositories.conversions import ConversionRepository
 from opportune.db.repositories.history import FieldHistoryRepository
 from opportune.db.repositories.leads import LeadRepository
+from opportune.db.repositories.notifications import NotificationRepository
 from opportune.db.repositories.opportunities import (
     ContactRoleRepository,
     OpportunityHistoryRepository,
@@ -25,6 +26,7 @@ __all__ = [
     "ConversionRepository",
     "FieldHistoryRepository",
     "LeadRepository",
+    "NotificationRepository",
     "OpportunityHistoryRepository",
     "OpportunityRepository",
     "PicklistRepository",

@@ -212,6 +212,19 @@ def complete_my_task(
     return response
 
 
+@router.post("/notifications/{notification_id:int}/read", dependencies=[CsrfChecked])
+def read_notification(
+    request: Request, notification_id: int, user: WebUser, core: OpportuneDep
+) -> Response:
+    """Mark a notification read; the page drops it."""
+    if notification_id > MAX_ID:
+        raise NotFoundError.for_record("Notification", notification_id)
+    core.notifications.mark_read(user, notification_id)
+    if is_htmx(request):
+        return Response(status_code=200)
+    return RedirectResponse("/tasks", status_code=303)
+
+
 def _tasks_page(
     request: Request,
     core: Opportune,
@@ -238,6 +251,7 @@ def _tasks_context(core: Opportune, user: User) -> dict[str, Any]:
         **task_context(tasks, today), **_form_context(core.users.list(), user), "nav": "tasks",
         "links": {task.id: related_links(task, names) for task in tasks}, "today": today,
         "values": {}, "errors": {}, "general": [], "added_id": None,
+        "notifications": core.notifications.list(user, unread_only=True),
     }  # fmt: skip
 
 

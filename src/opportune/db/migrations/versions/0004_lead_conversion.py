@@ -1,5 +1,6 @@
 """Lead conversion: conversion records (for showing and undoing conversions), the
-administrator's extra field mappings, and duplicate keys on accounts and contacts.
+administrator's extra field mappings, duplicate keys on accounts and contacts, and
+notifications (telling a new owner about a conversion).
 
 Revision ID: 0004
 Revises: 0003
@@ -34,6 +35,27 @@ def upgrade() -> None:
         for name, length in columns:
             op.add_column(table, sa.Column(name, sa.String(length=length), nullable=True))
             op.create_index(f"ix_{table}_{name}", table, [name], unique=False)
+    op.create_table(
+        "notifications",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("message", sa.String(length=500), nullable=False),
+        sa.Column("link", sa.String(length=255), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=False),
+        sa.Column("read_at", UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_notifications_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_notifications_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
+    )  # fmt: skip
+    op.create_index(
+        "ix_notifications_user", "notifications", ["user_id", "created_at", "id"], unique=False
+    )
     bind = op.get_bind()
     refresh_keys(bind, "account", bind.execute(sa.text("SELECT id FROM accounts")).scalars())
     refresh_keys(bind, "contact", bind.execute(sa.text("SELECT id FROM contacts")).scalars())
@@ -90,6 +112,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert this migration."""
+    op.drop_index("ix_notifications_user", table_name="notifications")
+    op.drop_table("notifications")
     op.drop_index("uq_conversion_field_mappings_target", table_name="conversion_field_mappings")
     op.drop_table("conversion_field_mappings")
     op.drop_index("uq_lead_conversions_in_force", table_name="lead_conversions")
