@@ -11,9 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    Column,
+    ColumnElement,
     Connection,
     RowMapping,
     Select,
+    String,
     Table,
     bindparam,
     delete,
@@ -23,6 +26,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from opportune.db import tables as t
 from opportune.db.match_keys import KEY_SOURCES, refresh_keys, with_keys
@@ -104,7 +108,7 @@ class ConversionRepository:
         if not names and not sites:
             return []
         stmt = _columns(t.accounts, Account).where(
-            or_(c.name_key.in_(names), c.website_domain.in_(sites))
+            or_(self._one_of(c.name_key, names), self._one_of(c.website_domain, sites))
         )
         return [_build(Account, row) for row in self.conn.execute(stmt.limit(limit)).mappings()]
 
@@ -120,10 +124,23 @@ class ConversionRepository:
             _columns(t.contacts, Contact)
             .add_columns(a.name.label("account_name"))
             .outerjoin(t.accounts, a.id == c.account_id)
-            .where(or_(c.email_key.in_(emails), c.name_key.in_(names)))
+            .where(or_(self._one_of(c.email_key, emails), self._one_of(c.name_key, names)))
         )
         rows = self.conn.execute(stmt.limit(limit)).mappings()
         return [(_build(Contact, row), row["account_name"]) for row in rows]
+
+    def _one_of(self, column: Column[Any], values: set[str]) -> ColumnElement[bool]:
+        """``column IN values``, as a semi-join on PostgreSQL.
+
+        PostgreSQL compares a list of hundreds of bound values one by one per row; when
+        its statistics still describe a small table (as they do during a bulk conversion
+        that makes it grow), it scans the table that way, which grows with the table. A
+        subquery over one array parameter is hashed instead, whatever the plan.
+        """
+        if self.conn.dialect.name != "postgresql":
+            return column.in_(values)
+        array = bindparam(None, sorted(values), type_=ARRAY(String()))
+        return column.in_(select(func.unnest(array)).scalar_subquery())
 
     def versions(self, kind: str, ids: Iterable[int]) -> dict[int, int]:
         """The current version of each record of ``kind`` that still exists."""
