@@ -213,43 +213,6 @@ class ActivityRepository:
         """The open tasks ``owner_id`` owns, soonest due first (see :func:`open_tasks_query`)."""
         return [_activity(row) for row in self.conn.execute(open_tasks_query(owner_id)).mappings()]
 
-    def relink(
-        self,
-        *,
-        from_lead_id: int,
-        to_contact_id: int,
-        to_account_id: int,
-        to_opportunity_id: int | None,
-        new_owner_id: int | None,
-        actor_id: int | None = None,
-        now: datetime | None = None,
-    ) -> int:
-        """Move a converted lead's activities to its contact and account or opportunity.
-
-        Every activity of the lead moves to the contact; its record becomes the
-        opportunity when one was created, else the account (an activity has one record).
-        Only open tasks go to ``new_owner_id`` (``None`` keeps every owner); completed
-        tasks, calls and notes stay with whoever owned them. One set-based UPDATE; each
-        moved row gets a new version, and ``actor_id``/``now`` as its last change when
-        given. Returns how many activities moved. The caller checks the target ids.
-        """
-        a = t.activities
-        values: dict[str, Any] = {
-            "lead_id": None,
-            "contact_id": to_contact_id,
-            "account_id": None if to_opportunity_id is not None else to_account_id,
-            "opportunity_id": to_opportunity_id,
-            "version": a.c.version + 1,
-        }
-        if new_owner_id is not None:
-            values["owner_id"] = case((_is_open_task(), new_owner_id), else_=a.c.owner_id)
-        if actor_id is not None:
-            values["updated_by_id"] = actor_id
-        if now is not None:
-            values["updated_at"] = now
-        stmt = update(a).where(a.c.lead_id == from_lead_id).values(values)
-        return int(self.conn.execute(stmt).rowcount)
-
 
 def open_tasks_query(owner_id: int) -> Select[Any]:
     """A user's open tasks through ``ix_activities_owner_status_due``.
