@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from opportune.web.routes import activities, auth, board, lead_page, leads, records
+from opportune.web.routes import activities, auth, board, conversion, lead_page, leads, records
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
@@ -11,5 +11,6 @@ router.include_router(lead_page.router)
 router.include_router(records.router)
 router.include_router(board.router)
 router.include_router(activities.router)
+router.include_router(conversion.router)
 
 __all__ = ["router"]

@@ -132,12 +132,20 @@ def _panel(
     context = {
         **_feed_context(core, users, page, first_page=True, after_open=True),
         **_form_context(users, user), "record": record, "form_kind": form_kind,
-        "values": {}, "errors": {}, "general": [], **form_state,
+        "values": {}, "errors": {}, "general": [], "can_add": _can_add(core, user, record),
+        **form_state,
     }  # fmt: skip
     response = render(request, "activities/_panel.html", context, user=user, status=status)
     if toast:
         response.headers["HX-Trigger"] = json.dumps({"opportune:toast": toast})
     return response
+
+
+def _can_add(core: Opportune, user: User, record: RecordRef) -> bool:
+    """New activities go anywhere but on a converted lead (they belong on its contact)."""
+    if record.lead_id is None:
+        return True
+    return not core.leads.get(user, record.lead_id, mark_read=False).is_converted
 
 
 def _page(core: Opportune, user: User, record: RecordRef, cursor: str | None) -> Page[Activity]:
