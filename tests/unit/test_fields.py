@@ -18,6 +18,7 @@ from opportune.domain.fields import (
     choice,
     clean,
     clean_fields,
+    clean_value,
     day,
     decimal,
     email,
@@ -240,3 +241,10 @@ def test_an_update_that_changes_something_is_stamped_and_versioned() -> None:
     assert set(changed) == {"name", "version", "updated_at", "updated_by_id"}
     same, nothing = finish_update(before, Thing("a", NOW, 1, NOW, 1), actor_id=2, now=later)
     assert nothing == [] and same.version == 1
+
+
+def test_id_errors_read_as_english() -> None:
+    for what, expected in (("account", "Must be an account id"), ("user", "Must be a user id")):
+        with pytest.raises(ValidationError) as caught:
+            clean_value(ref("x_id", what), "abc")
+        assert caught.value.fields[0].message == expected

@@ -1,4 +1,4 @@
-"""``opportune lead``: add, list, show, update and delete leads as the acting user."""
+"""``opportune lead``: add, list, show, update, delete and convert leads as the acting user."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from opportune.cli import lead_conversion
 from opportune.cli.lead_fields import parse_assignments, to_service_data, with_lead_fields
 from opportune.cli.output import note, print_json, print_record, print_table
 from opportune.cli.state import get_state
@@ -15,7 +16,7 @@ from opportune.errors import ValidationError
 from opportune.services.filters import DEFAULT_SORT, LeadFilters
 from opportune.services.leads import LeadPage
 
-app = typer.Typer(help="Add, list, show, change and delete leads.", no_args_is_help=True)
+app = typer.Typer(help="Add, list, show, change, delete and convert leads.", no_args_is_help=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -186,3 +187,6 @@ def _print_page(result: LeadPage, *, as_json: bool) -> None:
     note(shown + (f" of {page.total}" if page.total is not None else ""), style="dim")
     if page.next_cursor:
         note(f"More: add --cursor {page.next_cursor}", style="dim")
+
+
+lead_conversion.register(app)

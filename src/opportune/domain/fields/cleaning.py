@@ -181,7 +181,8 @@ def _clean_datetime(spec: FieldSpec, value: object) -> datetime | None:
 def _clean_id(spec: FieldSpec, value: object) -> int | None:
     if _blank(value):
         return None
-    message = f"Must be a {spec.what} id"
+    article = "an" if spec.what[:1] in ("a", "e", "i", "o") else "a"  # "a user id"
+    message = f"Must be {article} {spec.what} id"
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise _fail(spec, "INVALID_CROSS_REFERENCE_KEY", message)
     try:
