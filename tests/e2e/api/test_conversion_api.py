@@ -160,3 +160,22 @@ def test_the_new_owner_is_notified_when_asked(
     assert client.post(url, headers=as_manager).status_code == 204
     assert client.get("/api/v1/me/notifications?unread=true", headers=as_manager).json() == []
     assert client.get("/api/v1/me/notifications", headers=as_rep).json() == []
+
+
+def test_administrators_manage_extra_field_mappings(
+    client: TestClient, core: Opportune, rep: User, as_admin: Headers, as_rep: Headers
+) -> None:
+    mapping = [{"lead_field": "title", "target": "opportunity", "target_field": "next_step"}]
+    assert_error(client.put("/api/v1/conversion-mappings", json=mapping, headers=as_rep), 403)
+    bad = [*mapping, {"lead_field": "phone", "target": "account", "target_field": "name"}]
+    response = client.put("/api/v1/conversion-mappings", json=bad, headers=as_admin)
+    assert_error(response, 422, "INVALID_FIELD", "mappings[1]")
+    assert client.get("/api/v1/conversion-mappings", headers=as_rep).json() == []
+    saved = client.put("/api/v1/conversion-mappings", json=mapping, headers=as_admin)
+    assert saved.status_code == 200, saved.text
+    assert client.get("/api/v1/conversion-mappings", headers=as_rep).json() == mapping
+    lead_id = core.leads.create(rep, {"last_name": "Ng", "company": "Initech", "title": "CTO"}).id
+    result = client.post(f"/api/v1/leads/{lead_id}/convert", json=CONVERTED, headers=as_rep)
+    opportunity = client.get(f"/api/v1/opportunities/{result.json()['opportunity_id']}",
+                             headers=as_rep)  # fmt: skip
+    assert opportunity.json()["next_step"] == "CTO"

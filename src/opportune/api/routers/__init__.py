@@ -22,5 +22,6 @@ api_router.include_router(accounts_and_contacts.router)
 api_router.include_router(opportunities.router)
 api_router.include_router(stages.router)
 api_router.include_router(activities_router.router)
+api_router.include_router(conversions.mappings_router)
 
 __all__ = ["api_router"]

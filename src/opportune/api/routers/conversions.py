@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path
 
-from opportune.api.deps import CurrentUser, OpportuneDep
+from opportune.api.deps import AdminUser, CurrentUser, OpportuneDep
 from opportune.api.schemas import MAX_ID, error_responses
 from opportune.api.schemas.conversions import (
     BulkConvertIn,
@@ -15,10 +16,12 @@ from opportune.api.schemas.conversions import (
     ConversionPlanOut,
     ConversionResultOut,
     ConvertIn,
+    FieldMappingIO,
     SuggestionsOut,
     UnconvertIn,
     UnconvertOut,
 )
+from opportune.domain.conversion import FieldMapping
 from opportune.services.conversions import ConvertRequest
 
 router = APIRouter(prefix="/leads", tags=["conversion"])
@@ -88,3 +91,24 @@ def unconvert_lead(
     if records changed since, unless `force`, which keeps changed records detached."""
     force = body.force if body else False
     return UnconvertOut.of(core.conversions.unconvert(user, lead_id, force=force))
+
+
+mappings_router = APIRouter(prefix="/conversion-mappings", tags=["conversion"])
+
+
+@mappings_router.get("", responses=error_responses(401))
+def list_mappings(user: CurrentUser, core: OpportuneDep) -> list[FieldMappingIO]:
+    """The extra field mappings conversion applies on top of the standard ones."""
+    return [FieldMappingIO(**dataclasses.asdict(m)) for m in core.conversions.mappings()]
+
+
+@mappings_router.put("", responses=error_responses(400, 401, 403, 422))
+def replace_mappings(
+    body: list[FieldMappingIO], user: AdminUser, core: OpportuneDep
+) -> list[FieldMappingIO]:
+    """Replace the extra field mappings (administrators). Each must fit: the lead field and
+    target field exist, their kinds and lengths agree, and nothing else fills the target
+    field; every mapping that does not is reported (`mappings[N]`)."""
+    mappings = [FieldMapping(m.lead_field, m.target, m.target_field) for m in body]
+    core.conversions.save_mappings(user, mappings)
+    return body

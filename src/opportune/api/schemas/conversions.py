@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from opportune.api.schemas import MAX_ID, FieldErrorOut, RequestModel
 from opportune.domain.conversion import (
@@ -264,3 +264,13 @@ class SuggestionsOut(BaseModel):
             email=s.contact.email, account_id=s.contact.account_id, account_name=s.account_name,
             reasons=list(s.reasons), exact=s.exact) for s in found.contacts]  # fmt: skip
         return cls(accounts=accounts, contacts=contacts)
+
+
+class FieldMappingIO(BaseModel):
+    """An extra field mapping: copy ``lead_field`` into ``target_field`` of ``target``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lead_field: str = Field(examples=["title"], description="A lead field (snake_case)")
+    target: str = Field(examples=["opportunity"], description="account, contact or opportunity")
+    target_field: str = Field(examples=["next_step"], description="A field of the target")
