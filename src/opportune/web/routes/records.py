@@ -178,12 +178,18 @@ def record_timeline(
     return render(request, "records/_timeline.html", context, user=user)
 
 
+_CONVERTED_IDS = frozenset(
+    {"converted_account_id", "converted_contact_id", "converted_opportunity_id"}
+)
+
+
 @router.get("/leads/{lead_id:int}/timeline")
 def lead_timeline(request: Request, lead_id: int, user: WebUser, core: OpportuneDep) -> Response:
     """A lead's field history, for the lead page (which loads it after showing the lead)."""
     if lead_id > 2**31 - 1:
         raise NotFoundError.for_record("Lead", lead_id)
-    changes = core.leads.history(user, lead_id)
+    # The records a conversion made are on the converted panel, with names and links.
+    changes = [c for c in core.leads.history(user, lead_id) if c.field not in _CONVERTED_IDS]
     lookups = core.leads.lookups()
     entries = timeline(changes, None, lead_namers(lookups), lookups.user_name)
     context = {"timeline": entries, "timeline_url": f"/leads/{lead_id}/timeline"}

@@ -1,4 +1,4 @@
-"""Notifications on the My tasks page: a converted lead's new owner is told, and can dismiss it."""
+"""Lead page after a conversion: the new owner's notification on My tasks, and the timeline."""
 
 from __future__ import annotations
 
@@ -44,3 +44,13 @@ def test_no_notification_unless_asked_and_none_of_others_can_be_read(
     assert client.post(f"/notifications/{notice.id}/read", headers=headers).status_code == 404
     assert client.post(f"/notifications/{notice.id}/read").status_code == 403  # no CSRF token
     assert core.notifications.list(manager, unread_only=True) == [notice]
+
+
+def test_a_converted_leads_timeline_shows_the_status_not_raw_record_ids(
+    client: TestClient, sign_in: SignIn, core: Opportune, rep: User, manager: User
+) -> None:
+    lead_id = _convert_for(core, rep, manager, notify=False)
+    sign_in(rep)
+    html = client.get(f"/leads/{lead_id}/timeline", headers={"HX-Request": "true"}).text
+    assert "Closed - Converted" in html
+    assert "Converted account" not in html and "Converted opportunity" not in html
