@@ -13,10 +13,9 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
 
 from opportune import Opportune, User
-from opportune.db import tables as t
+from tests.snapshots import all_but_conversion_records
 
 OPTIONAL = {
     "first_name": "Ada", "title": "CTO", "email": "ada@acme.example", "phone": "+1 555 0100",
@@ -39,20 +38,6 @@ scenario = st.fixed_dictionaries(
         "tasks": st.lists(st.sampled_from(["open", "done", "note"]), max_size=3),
     }
 )
-
-
-def snapshot(core: Opportune) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table except the conversion records."""
-    with core.engine.connect() as conn:
-        return {
-            table.name: [dict(row) for row in conn.execute(_ordered(table)).mappings()]
-            for table in t.metadata.sorted_tables
-            if table.name != "lead_conversions"
-        }
-
-
-def _ordered(table: Any) -> Any:
-    return select(table).order_by(*table.primary_key)
 
 
 def arrange(
@@ -112,8 +97,8 @@ def test_convert_then_undo_is_the_identity(
     core: Opportune, rep: User, manager: User, case: dict[str, Any]
 ) -> None:
     lead_id, options = arrange(core, rep, manager, case)
-    before = snapshot(core)
+    before = all_but_conversion_records(core)
     core.conversions.convert(rep, lead_id, options)
-    assert snapshot(core) != before
+    assert all_but_conversion_records(core) != before
     core.conversions.unconvert(rep, lead_id)
-    assert snapshot(core) == before
+    assert all_but_conversion_records(core) == before

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +16,7 @@ from opportune.domain.duplicates import DuplicateAction
 from opportune.errors import ConvertedLeadError, NotFoundError
 from opportune.services.conversions import ConvertRequest
 from tests.conftest import add_user
+from tests.snapshots import all_but_conversion_records
 
 CONVERTED = {"converted_status": "Closed - Converted"}
 LEAD = {
@@ -37,20 +37,6 @@ def a_lead(core: Opportune, actor: User, **changes: object) -> int:
     lead = core.leads.create(actor, {**LEAD, **changes})
     assert lead.id is not None
     return lead.id
-
-
-def snapshot(core: Opportune) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table but the conversion records, to compare whole databases."""
-    with core.engine.connect() as conn:
-        return {
-            table.name: [dict(row) for row in conn.execute(_ordered(table)).mappings()]
-            for table in t.metadata.sorted_tables
-            if table.name != "lead_conversions"
-        }
-
-
-def _ordered(table: Any) -> Any:
-    return select(table).order_by(*table.primary_key)
 
 
 def test_conversion_creates_mapped_records_and_locks_the_lead(core: Opportune, rep: User) -> None:
@@ -117,7 +103,7 @@ def test_bad_options_change_nothing(core: Opportune, rep: User) -> None:
     other = core.accounts.create(rep, {"name": "Globex"})
     contact = core.contacts.create(rep, {"last_name": "Ng", "account_id": other.id})
     lead_id = a_lead(core, rep)
-    before = snapshot(core)
+    before = all_but_conversion_records(core)
     bad = {**CONVERTED, "account_id": acme.id, "contact_id": contact.id}
     with pytest.raises(ValidationError) as caught:
         core.conversions.convert(rep, lead_id, bad)
@@ -127,7 +113,7 @@ def test_bad_options_change_nothing(core: Opportune, rep: User) -> None:
     assert caught.value.fields[0].code == "INVALID_STATUS"
     with pytest.raises(NotFoundError):
         core.conversions.convert(rep, 999_999, CONVERTED)
-    assert snapshot(core) == before
+    assert all_but_conversion_records(core) == before
 
 
 def test_activities_follow_the_lead_and_open_tasks_change_hands(
@@ -163,14 +149,14 @@ def test_bulk_conversion_reports_each_lead_in_order(core: Opportune, rep: User) 
 
 def test_all_or_none_converts_nothing_when_one_lead_fails(core: Opportune, rep: User) -> None:
     ids = [a_lead(core, rep, company=f"Company {i}") for i in range(3)]
-    before = snapshot(core)
+    before = all_but_conversion_records(core)
     requests = [ConvertRequest(i, CONVERTED) for i in ids]
     requests[1] = ConvertRequest(ids[1], {"converted_status": "Converted?"})
     results = core.conversions.convert_many(rep, requests, all_or_none=True)
     assert not any(r.success for r in results)
     assert results[0].errors[0].code == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
     assert results[1].errors[0].code == "INVALID_STATUS"
-    assert snapshot(core) == before
+    assert all_but_conversion_records(core) == before
 
 
 def test_leads_merging_into_one_opportunity_get_one_primary_role(
@@ -195,13 +181,13 @@ def test_convert_then_undo_leaves_the_database_as_it_was(
     account = core.accounts.create(rep, {"name": "Acme"})
     lead_id = a_lead(core, rep)
     core.activities.create(rep, {"kind": "task", "subject": "Call back", "lead_id": lead_id})
-    before = snapshot(core)
+    before = all_but_conversion_records(core)
     options = {**CONVERTED, "account_id": account.id, "owner_id": manager.id}
     core.conversions.convert(rep, lead_id, options)
-    assert snapshot(core) != before
+    assert all_but_conversion_records(core) != before
     undone = core.conversions.unconvert(rep, lead_id)
     assert sorted(kind for kind, _ in undone.deleted) == ["contact", "opportunity"]
-    assert snapshot(core) == before
+    assert all_but_conversion_records(core) == before
     history = core.conversions.history(rep, lead_id)
     assert len(history) == 1 and history[0].undone_at is not None
     core.conversions.convert(rep, lead_id, CONVERTED)  # it can be converted again

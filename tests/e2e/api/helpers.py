@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from opportune import Opportune
 from opportune.db import tables as t
+from tests.snapshots import every_row
 
 
 class Response(Protocol):
@@ -46,15 +47,9 @@ def field_codes(response: Response) -> dict[str, str]:
     return {f["field"]: f["code"] for f in response.json()["fields"]}
 
 
-def db_snapshot(core: Opportune) -> dict[str, list[tuple[Any, ...]]]:
+def db_snapshot(core: Opportune) -> dict[str, list[dict[str, Any]]]:
     """Every row of every table (token use times aside: reading touches them)."""
-    snapshot: dict[str, list[tuple[Any, ...]]] = {}
-    with core.engine.connect() as conn:
-        for table in t.metadata.sorted_tables:
-            columns = [c for c in table.c if c.name != "last_used_at"]
-            rows = conn.execute(select(*columns).order_by(*table.primary_key.columns))
-            snapshot[table.name] = [tuple(row) for row in rows]
-    return snapshot
+    return every_row(core, but_columns=("last_used_at",))
 
 
 def set_lead_columns(core: Opportune, lead_id: int, **values: Any) -> None:

@@ -4,29 +4,16 @@ convert, see the filled field on the account, then undo and find the database as
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
-from opportune import Opportune
-from opportune.db import tables as t
 from tests.e2e.browser.conftest import LiveServer, screenshot, sign_in
+from tests.snapshots import all_but_conversion_records
 
 pytestmark = pytest.mark.browser
 
 PHONE = "+1 206 555 0199"
-
-
-def snapshot(core: Opportune) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table but the conversion records, to compare whole databases."""
-    with core.engine.connect() as conn:
-        return {
-            table.name: [dict(r) for r in conn.execute(
-                select(table).order_by(*table.primary_key)).mappings()]
-            for table in t.metadata.sorted_tables if table.name != "lead_conversions"
-        }  # fmt: skip
 
 
 def make_lead_and_account(server: LiveServer) -> tuple[int, int]:
@@ -49,7 +36,7 @@ def test_converting_into_the_suggested_account_then_undoing_it(
     ui: Page, live_server: LiveServer
 ) -> None:
     lead_id, account_id = make_lead_and_account(live_server)
-    before = snapshot(live_server.core)
+    before = all_but_conversion_records(live_server.core)
     sign_in(ui, live_server)
     ui.goto(live_server.lead_url(lead_id))
     ui.get_by_role("button", name="Convert", exact=True).click()
@@ -104,7 +91,7 @@ def test_converting_into_the_suggested_account_then_undoing_it(
     expect(ui.locator("#conversion-panel")).to_have_count(0)
     expect(ui.get_by_role("button", name="Convert", exact=True)).to_be_visible()
     expect(ui.locator(".path-step.is-current")).to_have_text("Working - Contacted")
-    assert snapshot(live_server.core) == before
+    assert all_but_conversion_records(live_server.core) == before
     ui.reload()
     expect(ui.get_by_role("button", name="Convert", exact=True)).to_be_visible()
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import html as html_text
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +14,7 @@ from sqlalchemy import func, select
 from opportune import Opportune, User
 from opportune.db import tables as t
 from tests.e2e.web.conftest import SignIn
+from tests.snapshots import all_but_conversion_records
 
 HX = {"HX-Request": "true"}
 CONVERTED = "Closed - Converted"
@@ -66,16 +66,6 @@ def counts(core: Opportune) -> dict[str, int]:
             table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
             for table in t.metadata.sorted_tables
         }
-
-
-def snapshot(core: Opportune) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table but the conversion records, to compare whole databases."""
-    with core.engine.connect() as conn:
-        return {
-            table.name: [dict(r) for r in conn.execute(
-                select(table).order_by(*table.primary_key)).mappings()]
-            for table in t.metadata.sorted_tables if table.name != "lead_conversions"
-        }  # fmt: skip
 
 
 def choices(scene: Scene, **changes: str) -> dict[str, str]:
@@ -261,12 +251,12 @@ def test_a_refused_conversion_shows_why_in_the_dialog_and_changes_nothing(
     message: str,
 ) -> None:
     token = sign_in(rep)
-    before = snapshot(core)
+    before = all_but_conversion_records(core)
     data = choices(scene, **changes)
     response = client.post(f"/leads/{scene.lead}/convert", headers=hx(token), data=data)
     assert response.status_code == 422
     assert message in text(section(response.text, choice))
-    assert snapshot(core) == before
+    assert all_but_conversion_records(core) == before
     assert not core.leads.get(rep, scene.lead).is_converted
 
 
@@ -317,14 +307,14 @@ def test_undo_puts_the_database_back_and_the_lead_page_unconverted(
     client: TestClient, sign_in: SignIn, core: Opportune, rep: User, scene: Scene
 ) -> None:
     token = sign_in(rep)
-    before = snapshot(core)
+    before = all_but_conversion_records(core)
     _convert(core, rep, scene)
     response = client.post(f"/leads/{scene.lead}/unconvert", headers=hx(token))
     assert response.status_code == 200
     assert response.headers["HX-Trigger"] == '{"opportune:toast": "Conversion of Ada Ng undone"}'
     assert response.text.startswith('<div id="lead-detail"')
     assert f'hx-get="/leads/{scene.lead}/convert"' in response.text
-    assert snapshot(core) == before
+    assert all_but_conversion_records(core) == before
 
 
 def test_undo_is_refused_when_records_changed_and_can_be_forced(
