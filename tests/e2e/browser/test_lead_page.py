@@ -81,6 +81,7 @@ def test_a_field_is_edited_in_place_with_enter_and_escape_cancels(
 
     settled(ui, lambda: ui.keyboard.press("Enter"))
     ui.locator("#f-title").fill("Something else")
+    expect(ui.locator("#field-title")).not_to_have_class(re.compile("htmx-settling"))
     ui.keyboard.press("Escape")
     expect(ui.locator("#field-title")).to_contain_text("Chief Revenue Officer")
 

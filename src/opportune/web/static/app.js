@@ -20,7 +20,11 @@
 
   function cancelInlineEdit(form) {
     var cancel = form.querySelector("[data-cancel]");
-    if (cancel) cancel.click();
+    if (!cancel) return;
+    // A key pressed the moment the editor arrives can beat htmx to the new button; process it
+    // first (htmx skips a node it has already set up) so the cancel always reaches the server.
+    if (window.htmx) window.htmx.process(cancel);
+    cancel.click();
   }
 
   document.addEventListener("keydown", function (event) {
