@@ -13,7 +13,9 @@ map this tree to their medium in exactly one place (``api/errors.py``, ``web/err
     ├── NotFoundError                   404  NOT_FOUND
     └── ConflictError                   409  CONFLICT
         ├── ConvertedLeadError          409  CANNOT_UPDATE_CONVERTED_LEAD
+        ├── DuplicateRecordError        409  DUPLICATES_DETECTED (a blocking duplicate rule)
         └── StaleRecordError            409  STALE_RECORD
+    RateLimitError (an OpportuneError)  429  RATE_LIMITED (retry after ``retry_after`` s)
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ __all__ = [
     "AuthenticationError",
     "ConflictError",
     "ConvertedLeadError",
+    "DuplicateRecordError",
     "FieldError",
     "NotFoundError",
     "OpportuneError",
     "PermissionDeniedError",
+    "RateLimitError",
     "StaleRecordError",
     "ValidationError",
 ]
@@ -120,6 +124,33 @@ class ConvertedLeadError(ConflictError):
     """A converted lead is read-only."""
 
     code = "CANNOT_UPDATE_CONVERTED_LEAD"
+
+
+class DuplicateRecordError(ConflictError):
+    """A duplicate rule whose action is *block* matched existing records.
+
+    ``matches`` lists them as ``{"object_type", "record_id", "name", "rule"}`` dicts.
+    """
+
+    code = "DUPLICATES_DETECTED"
+
+    def __init__(self, message: str, *, matches: Iterable[dict[str, object]] = ()) -> None:
+        super().__init__(message)
+        self.matches = list(matches)
+
+    def as_dict(self) -> dict[str, object]:
+        """The error format, with the matching records."""
+        return {**super().as_dict(), "matches": self.matches}
+
+
+class RateLimitError(OpportuneError):
+    """Too many requests: try again after ``retry_after`` seconds (HTTP 429)."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class StaleRecordError(ConflictError):

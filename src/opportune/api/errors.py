@@ -23,6 +23,7 @@ from opportune.errors import (
     NotFoundError,
     OpportuneError,
     PermissionDeniedError,
+    RateLimitError,
     ValidationError,
 )
 from opportune.web.errors import html_error_response
@@ -35,6 +36,7 @@ STATUS_BY_ERROR: tuple[tuple[type[OpportuneError], int], ...] = (
     (PermissionDeniedError, 403),
     (NotFoundError, 404),
     (ConflictError, 409),
+    (RateLimitError, 429),
 )
 HTTP_CODES = {
     400: "BAD_REQUEST", 401: "INVALID_SESSION_ID", 403: "INSUFFICIENT_ACCESS", 404: "NOT_FOUND",
@@ -58,6 +60,8 @@ async def error_response(request: Request, exc: OpportuneError, status: int) -> 
         # The page shows the signed-in user, a database read: keep it off the event loop.
         return await run_in_threadpool(html_error_response, request, exc, status)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, RateLimitError):
+        headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse(exc.as_dict(), status_code=status, headers=headers)
 
 

@@ -14,12 +14,18 @@ from opportune import __version__
 from opportune.cli import (
     account_commands,
     accounts,
+    assignment_commands,
     contact_commands,
+    duplicate_commands,
+    export_commands,
+    import_commands,
     leads,
+    merge_commands,
     opportunity_commands,
     stage_commands,
     system,
     task_commands,
+    webform_commands,
 )
 from opportune.cli.errors import OpportuneGroup
 from opportune.cli.state import CliState
@@ -42,6 +48,13 @@ app.add_typer(contact_commands.app, name="contact")
 app.add_typer(opportunity_commands.app, name="opportunity")
 app.add_typer(stage_commands.app, name="stage")
 app.add_typer(task_commands.app, name="task")
+app.add_typer(import_commands.app, name="import")
+app.add_typer(export_commands.app, name="export")
+app.add_typer(assignment_commands.app, name="assignment")
+app.add_typer(assignment_commands.queue_app, name="queue")
+app.add_typer(duplicate_commands.app, name="duplicates")
+app.add_typer(merge_commands.app, name="merge")
+app.add_typer(webform_commands.app, name="webform")
 
 
 def _print_version(value: bool) -> None:

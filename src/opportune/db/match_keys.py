@@ -13,25 +13,42 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, Table, bindparam, select, update
 
 from opportune.db import tables as t
-from opportune.domain.duplicates import company_key, email_key, name_key, website_domain
+from opportune.domain.duplicates import (
+    company_key,
+    email_key,
+    name_key,
+    phone_key,
+    sound_key,
+    website_domain,
+)
 
 __all__ = ["KEY_SOURCES", "keys_of", "refresh_keys", "with_keys"]
 
 # The fields each kind's keys are made from.
 KEY_SOURCES: dict[str, frozenset[str]] = {
-    "account": frozenset({"name", "website"}),
-    "contact": frozenset({"email", "first_name", "last_name"}),
+    "account": frozenset({"name", "website", "phone"}),
+    "contact": frozenset({"email", "first_name", "last_name", "phone"}),
+    "lead": frozenset({"email", "first_name", "last_name", "phone", "company"}),
 }
-_TABLES: dict[str, Table] = {"account": t.accounts, "contact": t.contacts}
+_TABLES: dict[str, Table] = {"account": t.accounts, "contact": t.contacts, "lead": t.leads}
 
 
 def keys_of(kind: str, values: Mapping[str, Any] | RowMapping) -> dict[str, str | None]:
-    """The keys of an account or contact with these field values."""
+    """The keys of an account, contact or lead with these field values."""
     if kind == "account":
         return {"name_key": company_key(values.get("name")),
-                "website_domain": website_domain(values.get("website"))}  # fmt: skip
-    return {"email_key": email_key(values.get("email")),
-            "name_key": name_key(values.get("first_name"), values.get("last_name"))}  # fmt: skip
+                "website_domain": website_domain(values.get("website")),
+                "phone_key": phone_key(values.get("phone"))}  # fmt: skip
+    first, last = values.get("first_name"), values.get("last_name")
+    keys = {
+        "email_key": email_key(values.get("email")),
+        "name_key": name_key(first, last),
+        "phone_key": phone_key(values.get("phone")),
+        "sound_key": sound_key(first, last),
+    }
+    if kind == "lead":
+        keys["company_key"] = company_key(values.get("company"))
+    return keys
 
 
 def with_keys(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:

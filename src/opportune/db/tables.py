@@ -138,6 +138,20 @@ leads = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("updated_by_id", Integer, ForeignKey("users.id"), nullable=False),
     Column("version", Integer, nullable=False, server_default=text("1")),
+    # A campaign-like tag (web forms and imports set it), and the queue holding the lead
+    # (owner_id then names who put it there; see docs/decisions/0003).
+    Column("campaign", String(80)),
+    Column("queue_id", Integer, ForeignKey("queues.id")),
+    # Duplicate keys (see db/match_keys.py), kept by every write path.
+    Column("email_key", String(80)),
+    Column("phone_key", String(20)),
+    Column("name_key", String(130)),
+    Column("sound_key", String(10)),
+    Column("company_key", String(255)),
+    # A merged lead is kept (recoverable) and points at the lead it was merged into.
+    Column("merged_into_id", Integer, ForeignKey("leads.id")),
+    # The import that created the lead (reverting an import removes what it created).
+    Column("import_id", Integer, ForeignKey("imports.id")),
     # Default lists hide converted leads and sort by creation date, newest first; each index
     # matches one such filter and sort, with the id as keyset tiebreaker.
     Index(
@@ -148,6 +162,13 @@ leads = Table(
     Index("ix_leads_email", "email"),
     Index("ix_leads_company", "company"),
     Index("ix_leads_last_name", "last_name"),
+    Index("ix_leads_queue", "queue_id", "created_at", "id"),
+    Index("ix_leads_email_key", "email_key"),
+    Index("ix_leads_phone_key", "phone_key"),
+    Index("ix_leads_sound_key", "sound_key"),
+    Index("ix_leads_company_key", "company_key"),
+    Index("ix_leads_merged_into_id", "merged_into_id"),
+    Index("ix_leads_import_id", "import_id"),
 )
 
 
@@ -194,7 +215,13 @@ accounts = Table(
     Column("name_key", String(255)),
     Column("website_domain", String(255)),
     *_stamps(),
+    Column("phone_key", String(20)),
+    Column("merged_into_id", Integer, ForeignKey("accounts.id")),
+    Column("import_id", Integer, ForeignKey("imports.id")),
     Index("ix_accounts_owner_created", "owner_id", "created_at", "id"),
+    Index("ix_accounts_phone_key", "phone_key"),
+    Index("ix_accounts_merged_into_id", "merged_into_id"),
+    Index("ix_accounts_import_id", "import_id"),
     Index("ix_accounts_name_key", "name_key"),
     Index("ix_accounts_website_domain", "website_domain"),
     Index("ix_accounts_created", "created_at", "id"),
@@ -224,8 +251,16 @@ contacts = Table(
     # Duplicate keys (see db/match_keys.py): email in lower case, name without accents.
     Column("email_key", String(80)),
     Column("name_key", String(130)),
+    Column("phone_key", String(20)),
+    Column("sound_key", String(10)),
+    Column("merged_into_id", Integer, ForeignKey("contacts.id")),
+    Column("import_id", Integer, ForeignKey("imports.id")),
     *_stamps(),
     Index("ix_contacts_account_id", "account_id"),
+    Index("ix_contacts_phone_key", "phone_key"),
+    Index("ix_contacts_sound_key", "sound_key"),
+    Index("ix_contacts_merged_into_id", "merged_into_id"),
+    Index("ix_contacts_import_id", "import_id"),
     Index("ix_contacts_email_key", "email_key"),
     Index("ix_contacts_name_key", "name_key"),
     Index("ix_contacts_owner_created", "owner_id", "created_at", "id"),
@@ -274,6 +309,8 @@ opportunities = Table(
     *_stamps(),
     CheckConstraint("probability BETWEEN 0 AND 100", name="probability"),
     # The pipeline board: a stage's column by close date, with or without an owner filter.
+    Column("import_id", Integer, ForeignKey("imports.id")),
+    Index("ix_opportunities_import_id", "import_id"),
     Index("ix_opportunities_stage_close", "stage_id", "close_date", "id"),
     Index("ix_opportunities_stage_owner_close", "stage_id", "owner_id", "close_date", "id"),
     Index("ix_opportunities_owner_close", "owner_id", "close_date", "id"),
@@ -423,4 +460,229 @@ notifications = Table(
     Column("read_at", UTCDateTime),
     # A user's notifications, newest first.
     Index("ix_notifications_user", "user_id", "created_at", "id"),
+)
+
+# --- lead capture: imports, queues, assignment, web forms, duplicates (issue 5) ------------
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("object_type", String(20), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    # The file's SHA-256: running the same file again resumes or reports it, never duplicates.
+    Column("file_sha256", String(64), nullable=False),
+    Column("file_size", Integer, nullable=False),
+    # Where the server keeps an uploaded file until the import is finished (for resuming).
+    Column("stored_path", String(500)),
+    Column("encoding", String(40), nullable=False),
+    Column("mapping", JSON, nullable=False),
+    Column("options", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    # Data rows read so far (committed with the records they produced: the resume point).
+    Column("rows_done", Integer, nullable=False, server_default=text("0")),
+    Column("rows_total", Integer),
+    Column("created_count", Integer, nullable=False, server_default=text("0")),
+    Column("updated_count", Integer, nullable=False, server_default=text("0")),
+    Column("skipped_count", Integer, nullable=False, server_default=text("0")),
+    Column("error_count", Integer, nullable=False, server_default=text("0")),
+    Column("error_file", String(500)),
+    Column("message", Text),
+    Column("created_by_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    Column("reverted_at", UTCDateTime),
+    Column("reverted_by_id", Integer, ForeignKey("users.id")),
+    Index("ix_imports_created", "created_at", "id"),
+    Index("ix_imports_file", "object_type", "file_sha256"),
+    CheckConstraint(
+        "status IN ('pending', 'running', 'interrupted', 'completed', 'failed', 'reverted')",
+        name="status",
+    ),
+)
+
+import_mappings = Table(
+    "import_mappings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("object_type", String(20), nullable=False),
+    Column("name", String(120), nullable=False),
+    # Header -> field name (or null to ignore the column).
+    Column("columns", JSON, nullable=False),
+    Column("created_by_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("uq_import_mappings_name", "object_type", "name", unique=True),
+)
+
+queues = Table(
+    "queues",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(80), nullable=False, unique=True),
+    Column("email", String(254)),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+queue_members = Table(
+    "queue_members",
+    metadata,
+    Column("queue_id", Integer, ForeignKey("queues.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_queue_members_user_id", "user_id"),
+)
+
+round_robin_groups = Table(
+    "round_robin_groups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(80), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+round_robin_members = Table(
+    "round_robin_members",
+    metadata,
+    Column(
+        "group_id",
+        Integer,
+        ForeignKey("round_robin_groups.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("weight", Integer, nullable=False, server_default=text("1")),
+    # How many leads the member got from this group: the next goes to the lowest count/weight.
+    Column("assigned_count", Integer, nullable=False, server_default=text("0")),
+    Column("last_assigned_at", UTCDateTime),
+    CheckConstraint("weight >= 1", name="weight"),
+)
+
+assignment_rules = Table(
+    "assignment_rules",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(120), nullable=False, unique=True),
+    Column("is_active", Boolean, nullable=False, server_default=false()),
+    # Who gets a lead no entry matches (a user, or a queue when set).
+    Column("default_owner_id", Integer, ForeignKey("users.id")),
+    Column("default_queue_id", Integer, ForeignKey("queues.id")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # One active rule at a time, as in Salesforce.
+    Index(
+        "uq_assignment_rules_one_active",
+        "is_active",
+        unique=True,
+        sqlite_where=text("is_active"),
+        postgresql_where=text("is_active"),
+    ),
+)
+
+assignment_entries = Table(
+    "assignment_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "rule_id", Integer, ForeignKey("assignment_rules.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("position", Integer, nullable=False),
+    # [{"field", "operator", "value"}], all of which must hold.
+    Column("criteria", JSON, nullable=False),
+    Column("assignee_type", String(20), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("queue_id", Integer, ForeignKey("queues.id")),
+    Column("group_id", Integer, ForeignKey("round_robin_groups.id")),
+    Index("uq_assignment_entries_position", "rule_id", "position", unique=True),
+    CheckConstraint("assignee_type IN ('user', 'queue', 'round_robin')", name="assignee_type"),
+)
+
+web_forms = Table(
+    "web_forms",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # The public key a form posts as ``oid``.
+    Column("key", String(40), nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("is_active", Boolean, nullable=False, server_default=true()),
+    # Field defaults ({"lead_source", "campaign", ...}) and who gets the leads.
+    Column("defaults", JSON, nullable=False),
+    Column("owner_id", Integer, ForeignKey("users.id")),
+    Column("use_assignment_rule", Boolean, nullable=False, server_default=true()),
+    Column("allowed_redirect_hosts", JSON, nullable=False),
+    Column("duplicate_action", String(20), nullable=False),
+    Column("daily_cap", Integer, nullable=False),
+    Column("per_ip_per_hour", Integer, nullable=False),
+    Column("per_form_per_minute", Integer, nullable=False),
+    Column("created_by_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+web_form_submissions = Table(
+    "web_form_submissions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("form_id", Integer, ForeignKey("web_forms.id", ondelete="CASCADE"), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("ip", String(45), nullable=False),
+    Column("payload", JSON, nullable=False),
+    # created | queued | attached (to a duplicate) | flagged | rejected | spam
+    Column("status", String(20), nullable=False),
+    Column("lead_id", Integer, ForeignKey("leads.id", ondelete="SET NULL")),
+    Column("error", Text),
+    Column("processed_at", UTCDateTime),
+    # Rate limits count recent posts per IP and per form; the overflow queue is read in order.
+    Index("ix_web_form_submissions_ip", "ip", "received_at"),
+    Index("ix_web_form_submissions_form", "form_id", "received_at"),
+    Index("ix_web_form_submissions_status", "status", "form_id", "id"),
+)
+
+duplicate_rules = Table(
+    "duplicate_rules",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("object_type", String(20), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("is_active", Boolean, nullable=False, server_default=true()),
+    # The matching rule: [[{"field", "method", "threshold"}, ...], ...] (any alternative).
+    Column("alternatives", JSON, nullable=False),
+    # Which kinds of existing records are compared (a lead rule checks leads and contacts).
+    Column("compare_with", JSON, nullable=False),
+    Column("action_on_create", String(10), nullable=False),
+    Column("action_on_edit", String(10), nullable=False),
+    Column("sort_order", Integer, nullable=False),
+    Index("uq_duplicate_rules_name", "object_type", "name", unique=True),
+)
+
+duplicate_reports = Table(
+    "duplicate_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("rule_id", Integer, ForeignKey("duplicate_rules.id", ondelete="CASCADE")),
+    Column("object_type", String(20), nullable=False),
+    Column("record_id", Integer, nullable=False),
+    Column("other_type", String(20), nullable=False),
+    Column("other_id", Integer, nullable=False),
+    Column("score", Numeric(5, 1)),
+    Column("reported_at", UTCDateTime, nullable=False),
+    Column("reported_by_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("resolved_at", UTCDateTime),
+    Index("ix_duplicate_reports_open", "resolved_at", "reported_at", "id"),
+    Index("ix_duplicate_reports_record", "object_type", "record_id"),
+)
+
+merges = Table(
+    "merges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("object_type", String(20), nullable=False),
+    Column("master_id", Integer, nullable=False),
+    Column("merged_ids", JSON, nullable=False),
+    # The master's previous values, the field choices, and every related row moved.
+    Column("details", JSON, nullable=False),
+    Column("merged_by_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("merged_at", UTCDateTime, nullable=False),
+    Column("undone_at", UTCDateTime),
+    Column("undone_by_id", Integer, ForeignKey("users.id")),
+    Index("ix_merges_master", "object_type", "master_id"),
 )

@@ -35,7 +35,9 @@ CONVERSION_FIELDS = frozenset(
     {"is_converted", "converted_date", "converted_account_id", "converted_contact_id",
      "converted_opportunity_id"}
 )  # fmt: skip
-SYSTEM_FIELDS = STAMP_FIELDS | {"is_unread_by_owner", "status_id", "source_id", "close_reason_id"}
+SYSTEM_FIELDS = STAMP_FIELDS | {
+    "is_unread_by_owner", "status_id", "source_id", "close_reason_id", "queue_id", "merged_into_id"
+}  # fmt: skip
 
 LEAD = RecordSpec(
     noun="lead",
@@ -52,6 +54,7 @@ LEAD = RecordSpec(
         text("website", 255),
         *address(),
         text("description", 32000),
+        text("campaign", 80),
         label("status"),
         label("lead_source"),
         label("close_reason"),

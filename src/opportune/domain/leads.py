@@ -59,6 +59,9 @@ class Lead:
     converted_account_id: int | None = None
     converted_contact_id: int | None = None
     converted_opportunity_id: int | None = None
+    campaign: str | None = None
+    queue_id: int | None = None
+    merged_into_id: int | None = None
     created_at: datetime | None = None
     created_by_id: int | None = None
     updated_at: datetime | None = None

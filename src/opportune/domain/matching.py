@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from rapidfuzz.distance import JaroWinkler
 
-from opportune.domain.duplicates import company_key, email_key, name_key, phone_key
+from opportune.domain.duplicates import company_key, email_key, name_key, phone_key, soundex
 
 __all__ = [
     "STANDARD_PERSON_RULE",
@@ -87,23 +87,6 @@ def _normalised(field: str, value: object) -> str | None:
         return None
     key = _KEYS.get(field)
     return key(str(value)) if key else name_key(str(value), None)
-
-
-def soundex(word: str) -> str:
-    """The American Soundex code of a word ("Smith" and "Smyth" are both S530)."""
-    codes = {c: str(d) for d, letters in enumerate(
-        ("aeiouyhw", "bfpv", "cgjkqsxz", "dt", "l", "mn", "r")) for c in letters}  # fmt: skip
-    letters = [c for c in word.lower() if c in codes]
-    if not letters:
-        return ""
-    result, last = letters[0].upper(), codes[letters[0]]
-    for char in letters[1:]:
-        code = codes[char]
-        if code not in ("0", last):
-            result += code
-        if char not in "hw":
-            last = code
-    return (result + "000")[:4]
 
 
 def score(field: str, left: object, right: object) -> float | None:

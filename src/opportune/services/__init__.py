@@ -9,16 +9,22 @@ from opportune.db.engine import make_engine
 from opportune.domain.duplicates import DuplicateAction
 from opportune.services.accounts import AccountService
 from opportune.services.activities import ActivityService
+from opportune.services.assignment import AssignmentService
 from opportune.services.auth import AuthService, PasswordHasher
 from opportune.services.clock import Clock, utc_now
 from opportune.services.contacts import ContactService
 from opportune.services.conversions import ConversionService
+from opportune.services.duplicates import DuplicateService
+from opportune.services.exports import ExportService
+from opportune.services.imports import ImportService
 from opportune.services.leads import LeadService
+from opportune.services.merges import MergeService
 from opportune.services.notifications import NotificationService
 from opportune.services.opportunities import OpportunityService
 from opportune.services.picklists import PicklistService
 from opportune.services.pipeline import PipelineSettingsService
 from opportune.services.users import UserService
+from opportune.services.web_forms import WebFormService
 from opportune.settings import Settings
 
 
@@ -54,6 +60,13 @@ class Opportune:
             fiscal_year_start_month=settings.fiscal_year_start_month,
             duplicate_action=DuplicateAction(settings.conversion_duplicates),
         )  # fmt: skip
+        # Lead capture (issue 5): each takes the engine, the clock and the settings.
+        self.assignment = AssignmentService(self.engine, clock, settings)
+        self.duplicates = DuplicateService(self.engine, clock, settings)
+        self.merges = MergeService(self.engine, clock, settings)
+        self.imports = ImportService(self.engine, clock, settings)
+        self.exports = ExportService(self.engine, clock, settings)
+        self.web_forms = WebFormService(self.engine, clock, settings)
 
     def migrate(self) -> None:
         """Bring the database schema up to date."""

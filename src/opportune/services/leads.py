@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -18,7 +19,9 @@ from opportune.errors import (
     StaleRecordError,
     ValidationError,
 )
+from opportune.services.assignment import apply_assignment
 from opportune.services.clock import Clock
+from opportune.services.duplicates import screen_duplicates
 from opportune.services.filters import LeadFilters, resolve_filters
 from opportune.services.permissions import require_can_delete_lead
 from opportune.services.picklists import load_lead_picklists
@@ -42,14 +45,22 @@ class LeadService:
         self.clock = clock
         self.max_page_size = max_page_size
 
-    def create(self, actor: User, data: Mapping[str, object]) -> Lead:
-        """Create a lead; it gets the default status and the actor as owner unless given."""
+    def create(self, actor: User, data: Mapping[str, object], *, assign: bool = True) -> Lead:
+        """Create a lead; it gets the default status, and an owner: the one given, else the
+        active assignment rule's choice (unless ``assign`` is false), else the actor.
+
+        Duplicate rules run first: a blocking rule refuses the lead
+        (:class:`~opportune.errors.DuplicateRecordError`), a reporting one records the match.
+        """
+        now = self.clock()
         with UnitOfWork(self.engine, write=True) as uow:
-            lead = new_lead(
-                data, picklists=load_lead_picklists(uow), actor_id=_id(actor), now=self.clock()
-            )
+            lead = new_lead(data, picklists=load_lead_picklists(uow), actor_id=_id(actor), now=now)
+            if assign and data.get("owner_id") is None:
+                apply_assignment(uow, [lead], now=now)
             _check_owner(uow, lead.owner_id)
+            screen = screen_duplicates(uow, "lead", dataclasses.asdict(lead), event="create")
             lead.id = uow.leads.add(lead)
+            screen.report(uow, lead.id, actor_id=_id(actor), now=now)
             uow.commit()
         return lead
 
@@ -100,8 +111,12 @@ class LeadService:
             )
             if "owner_id" in changed:
                 _check_owner(uow, updated.owner_id)
+            screen = screen_duplicates(
+                uow, "lead", dataclasses.asdict(updated), event="edit", exclude_id=lead_id
+            )
             if not uow.leads.update(updated, changed, lead.version):
                 raise _stale(lead)
+            screen.report(uow, lead_id, actor_id=_id(actor), now=now)
             uow.field_history.add_many(
                 field_changes("lead", lead, updated, changed, actor_id=_id(actor), now=now)
             )

@@ -12,17 +12,22 @@ from opportune.db.engine import WRITE_OPTION, is_sqlite
 from opportune.db.repositories import (
     AccountRepository,
     ActivityRepository,
+    AssignmentRepository,
     ContactRepository,
     ContactRoleRepository,
     ConversionRepository,
+    DuplicateRepository,
     FieldHistoryRepository,
+    ImportRepository,
     LeadRepository,
+    MergeRepository,
     NotificationRepository,
     OpportunityHistoryRepository,
     OpportunityRepository,
     PicklistRepository,
     StageRepository,
     UserRepository,
+    WebFormRepository,
 )
 
 # One writer at a time per SQLite database in this process: waiting on a lock is cheaper
@@ -56,6 +61,11 @@ class UnitOfWork:
     field_history: FieldHistoryRepository
     activities: ActivityRepository
     notifications: NotificationRepository
+    imports: ImportRepository
+    assignment: AssignmentRepository
+    web_forms: WebFormRepository
+    duplicates: DuplicateRepository
+    merges: MergeRepository
 
     def __init__(self, engine: Engine, *, write: bool = False) -> None:
         self.engine = engine
@@ -87,6 +97,11 @@ class UnitOfWork:
         self.field_history = FieldHistoryRepository(conn)
         self.activities = ActivityRepository(conn)
         self.notifications = NotificationRepository(conn)
+        self.imports = ImportRepository(conn)
+        self.assignment = AssignmentRepository(conn)
+        self.web_forms = WebFormRepository(conn)
+        self.duplicates = DuplicateRepository(conn)
+        self.merges = MergeRepository(conn)
         return self
 
     def __exit__(

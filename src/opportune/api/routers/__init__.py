@@ -5,7 +5,21 @@ from fastapi.security import HTTPBearer
 
 from opportune.api.routers import accounts as accounts_and_contacts
 from opportune.api.routers import activities as activities_router
-from opportune.api.routers import conversions, leads, me, opportunities, picklists, stages, users
+from opportune.api.routers import (
+    assignment,
+    conversions,
+    duplicates,
+    exports,
+    imports,
+    leads,
+    me,
+    merges,
+    opportunities,
+    picklists,
+    stages,
+    users,
+    web_forms,
+)
 
 # Authentication itself is done by ``deps.current_user`` (a bearer token, or the web
 # session cookie with X-CSRF-Token on writes); this scheme only documents it in OpenAPI.
@@ -23,5 +37,7 @@ api_router.include_router(opportunities.router)
 api_router.include_router(stages.router)
 api_router.include_router(activities_router.router)
 api_router.include_router(conversions.mappings_router)
+for module in (imports, exports, assignment, duplicates, merges, web_forms):
+    api_router.include_router(module.router)
 
 __all__ = ["api_router"]

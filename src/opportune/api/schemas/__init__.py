@@ -150,6 +150,7 @@ class LeadUpdate(RequestModel):
     postal_code: str | None = _text("postal_code")
     country: str | None = _text("country")
     description: str | None = _text("description")
+    campaign: str | None = _text("campaign", "A campaign or tag the lead came with")
     status: str | None = Field(
         default=None,
         description="A lead status label (any case); converted statuses are set only by conversion",
@@ -312,6 +313,9 @@ class LeadOut(BaseModel):
     converted_account_id: int | None
     converted_contact_id: int | None
     converted_opportunity_id: int | None
+    campaign: str | None
+    queue_id: int | None = Field(description="The queue holding the lead, if any")
+    merged_into_id: int | None = Field(description="Set on a lead merged into another")
     created_at: datetime
     created_by_id: int
     updated_at: datetime

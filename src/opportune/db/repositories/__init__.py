@@ -5,9 +5,13 @@ One module per business area; each repository takes the unit of work's connectio
 
 from opportune.db.repositories.accounts import AccountRepository, ContactRepository
 from opportune.db.repositories.activities import ActivityRepository
+from opportune.db.repositories.assignment import AssignmentRepository
 from opportune.db.repositories.conversions import ConversionRepository
+from opportune.db.repositories.duplicates import DuplicateRepository
 from opportune.db.repositories.history import FieldHistoryRepository
+from opportune.db.repositories.imports import ImportRepository
 from opportune.db.repositories.leads import LeadRepository
+from opportune.db.repositories.merges import MergeRepository
 from opportune.db.repositories.notifications import NotificationRepository
 from opportune.db.repositories.opportunities import (
     ContactRoleRepository,
@@ -17,19 +21,25 @@ from opportune.db.repositories.opportunities import (
 )
 from opportune.db.repositories.picklists import PicklistRepository
 from opportune.db.repositories.users import UserRepository
+from opportune.db.repositories.web_forms import WebFormRepository
 
 __all__ = [
     "AccountRepository",
     "ActivityRepository",
+    "AssignmentRepository",
     "ContactRepository",
     "ContactRoleRepository",
     "ConversionRepository",
+    "DuplicateRepository",
     "FieldHistoryRepository",
+    "ImportRepository",
     "LeadRepository",
+    "MergeRepository",
     "NotificationRepository",
     "OpportunityHistoryRepository",
     "OpportunityRepository",
     "PicklistRepository",
     "StageRepository",
     "UserRepository",
+    "WebFormRepository",
 ]

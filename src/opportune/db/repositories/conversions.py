@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from opportune.db import tables as t
 from opportune.db.match_keys import KEY_SOURCES, refresh_keys, with_keys
+from opportune.db.repositories.leads import lead_from_row
 from opportune.domain.accounts import Account
 from opportune.domain.activities import Activity, ActivityKind
 from opportune.domain.contacts import Contact
@@ -62,7 +63,7 @@ class ConversionRepository:
     def leads_for_update(self, ids: Iterable[int]) -> dict[int, Lead]:
         """The leads with these ids, locked against concurrent conversion until commit."""
         stmt = select(t.leads).where(self._one_of(t.leads.c.id, set(ids))).with_for_update()
-        return {row.id: Lead(**row._mapping) for row in self.conn.execute(stmt)}
+        return {row.id: lead_from_row(row._mapping) for row in self.conn.execute(stmt)}
 
     def accounts(self, ids: Iterable[int]) -> dict[int, Account]:
         """Accounts by id (missing ids left out)."""

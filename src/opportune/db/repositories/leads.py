@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    RowMapping,
     delete,
     func,
     insert,
@@ -17,6 +18,7 @@ from sqlalchemy import (
 )
 
 from opportune.db import tables as t
+from opportune.db.match_keys import KEY_SOURCES, keys_of, with_keys
 from opportune.db.repositories._common import new_id
 from opportune.db.repositories._keyset import Keyset, KeysetRequest
 from opportune.db.search import search_filters
@@ -24,6 +26,7 @@ from opportune.domain.leads import Lead
 from opportune.domain.listing import LeadListQuery, Page
 
 LEAD_COLUMNS = tuple(f.name for f in dataclasses.fields(Lead))
+LEAD_TABLE_COLUMNS = tuple(t.leads.c[name] for name in LEAD_COLUMNS)
 # Lead inserts in chunks: SQLite binds at most 32,766 variables per statement.
 INSERT_CHUNK = 500
 
@@ -36,8 +39,8 @@ class LeadRepository:
 
     def get(self, lead_id: int) -> Lead | None:
         """The lead with this id, if any."""
-        row = self.conn.execute(select(t.leads).where(t.leads.c.id == lead_id)).mappings().first()
-        return Lead(**row) if row else None
+        row = self.conn.execute(select(*LEAD_TABLE_COLUMNS).where(t.leads.c.id == lead_id)).first()
+        return lead_from_row(row._mapping) if row else None
 
     def add(self, lead: Lead) -> int:
         """Insert a lead and return its id."""
@@ -55,6 +58,8 @@ class LeadRepository:
         values = {name: getattr(lead, name) for name in changed}
         if not values:
             return True
+        if KEY_SOURCES["lead"] & values.keys():
+            values.update(keys_of("lead", dataclasses.asdict(lead)))
         stmt = (
             update(t.leads)
             .where(t.leads.c.id == lead.id, t.leads.c.version == expected_version)
@@ -78,11 +83,16 @@ class LeadRepository:
         return LEAD_PAGES.page(self.conn, _lead_filters(query, self.conn.dialect.name), request)
 
 
+def lead_from_row(row: RowMapping) -> Lead:
+    """A lead from a row of the leads table (its duplicate keys and import id left out)."""
+    return Lead(**{name: row[name] for name in LEAD_COLUMNS})
+
+
 def _lead_values(lead: Lead) -> dict[str, Any]:
     values = {name: getattr(lead, name) for name in LEAD_COLUMNS}
     if values["id"] is None:
         values.pop("id")
-    return values
+    return with_keys("lead", values)
 
 
 def _lead_filters(query: LeadListQuery, dialect: str) -> list[ColumnElement[bool]]:
@@ -110,4 +120,4 @@ def _lead_filters(query: LeadListQuery, dialect: str) -> list[ColumnElement[bool
     return filters
 
 
-LEAD_PAGES: Keyset[Lead] = Keyset(t.leads, lambda row: Lead(**row))
+LEAD_PAGES: Keyset[Lead] = Keyset(t.leads, lead_from_row)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Numeric,
+    RowMapping,
     Table,
     delete,
     func,
@@ -101,7 +102,7 @@ class OpportunityRepository:
         """The opportunity with this id, if any."""
         opp = t.opportunities
         row = self.conn.execute(select(opp).where(opp.c.id == opportunity_id)).mappings().first()
-        return Opportunity(**row) if row else None
+        return opportunity_from_row(row) if row else None
 
     def add(self, opportunity: Opportunity) -> int:
         """Insert an opportunity and return its id."""
@@ -293,4 +294,9 @@ def _name_contains(word: str) -> ColumnElement[bool]:
     return t.opportunities.c.name.ilike(f"%{escaped}%", escape="\\")
 
 
-OPPORTUNITY_PAGES: Keyset[Opportunity] = Keyset(t.opportunities, lambda row: Opportunity(**row))
+def opportunity_from_row(row: RowMapping) -> Opportunity:
+    """An opportunity from a row of its table (bookkeeping columns such as import_id left out)."""
+    return Opportunity(**{name: row[name] for name in OPPORTUNITY_COLUMNS})
+
+
+OPPORTUNITY_PAGES: Keyset[Opportunity] = Keyset(t.opportunities, opportunity_from_row)

@@ -2,7 +2,21 @@
 
 from fastapi import APIRouter
 
-from opportune.web.routes import activities, auth, board, conversion, lead_page, leads, records
+from opportune.web.routes import (
+    activities,
+    assignment,
+    auth,
+    board,
+    conversion,
+    duplicates,
+    imports,
+    lead_page,
+    leads,
+    merges,
+    records,
+    setup,
+    web_forms,
+)
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
@@ -12,5 +26,7 @@ router.include_router(records.router)
 router.include_router(board.router)
 router.include_router(activities.router)
 router.include_router(conversion.router)
+for module in (setup, imports, assignment, duplicates, merges, web_forms):
+    router.include_router(module.router)
 
 __all__ = ["router"]
