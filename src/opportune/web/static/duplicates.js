@@ -1,0 +1,1 @@
+// duplicates pages (issue 5)

@@ -1,0 +1,1 @@
+// merges pages (issue 5)

@@ -1,0 +1,1 @@
+// webforms pages (issue 5)
