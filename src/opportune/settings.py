@@ -42,6 +42,18 @@ class Settings(BaseSettings):
     fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
     # What converting a lead does when it would create an exact duplicate account or contact.
     conversion_duplicates: Literal["block", "warn", "merge"] = "block"
+    # Web-to-lead: the largest post accepted (bytes; larger gets 413), how often the server
+    # works through the overflow queue (seconds; 0 turns the background thread off), and
+    # the address visitors' browsers reach this server at, for the generated form snippets
+    # (empty: the address of the admin's own request).
+    web_to_lead_max_bytes: int = Field(default=64 * 1024, ge=1024)
+    web_to_lead_queue_interval_seconds: int = Field(default=300, ge=0)
+    public_url: str = ""
+    # Largest CSV file an import upload may be, in bytes (2 GiB); larger uploads get 413.
+    import_max_bytes: int = Field(default=2 * 1024**3, ge=1)
+    # Rows per import batch: each batch is one transaction (and the most a killed import
+    # loses); larger batches are faster, smaller ones report progress more often.
+    import_batch_size: int = Field(default=5000, ge=1, le=100_000)
 
     @model_validator(mode="after")
     def _fill_defaults_and_check_secrets(self) -> Settings:

@@ -95,6 +95,7 @@ def test_every_field_is_stored_and_read_back(core: Opportune, admin: User, rep: 
         **{k: v for k, v in data.items() if k != "account_source"},
         "industry": "Technology", "annual_revenue": Decimal("2500000.50"), "rating": "Warm",
         "source_id": source_id(core, "Partner Referral"), "id": created.id, "version": 1,
+        "merged_into_id": None,
         "created_at": NOW, "created_by_id": admin.id, "updated_at": NOW, "updated_by_id": admin.id,
     }  # fmt: skip
     assert dataclasses.asdict(account) == expected

@@ -101,6 +101,7 @@ def test_every_field_is_stored_and_read_back(core: Opportune, admin: User, rep: 
         **{k: v for k, v in data.items() if k != "lead_source"},
         "salutation": "Dr.", "email": "Mei@acme-ltd.com", "do_not_call": True,
         "account_id": acme.id, "source_id": web, "id": created.id, "version": 1,
+        "merged_into_id": None,
         "created_at": NOW, "created_by_id": admin.id, "updated_at": NOW, "updated_by_id": admin.id,
     }  # fmt: skip
     assert dataclasses.asdict(contact) == expected

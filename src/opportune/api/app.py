@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -10,13 +13,22 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from opportune import __version__
 from opportune.api.errors import install_error_handlers
+from opportune.api.import_jobs import ImportRunner, lifespan
 from opportune.api.routers import api_router
+from opportune.api.routers.web_forms import queue_lifespan
 from opportune.services import Opportune
 from opportune.settings import Settings, get_settings
 from opportune.web import STATIC_DIR
 from opportune.web.routes import router as web_router
 
 SESSION_COOKIE = "opportune_session"
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Background work while the server runs: interrupted imports, the web-to-lead queue."""
+    async with lifespan(app), queue_lifespan(app):
+        yield
 
 
 def create_app(settings: Settings | None = None, *, core: Opportune | None = None) -> FastAPI:
@@ -30,8 +42,10 @@ def create_app(settings: Settings | None = None, *, core: Opportune | None = Non
         openapi_url="/api/openapi.json",
         docs_url=None,  # served below with vendored Swagger UI files, no CDN
         redoc_url=None,
+        lifespan=_lifespan,  # resumes imports, runs the web-to-lead queue
     )
     app.state.opportune = core
+    app.state.import_runner = ImportRunner(core)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

@@ -35,8 +35,8 @@ RECORD_ORDER = (
     "phone", "mobile_phone", "fax", "website", "street", "city", "state", "postal_code",
     "country", "status", "close_reason", "lead_source", "rating", "industry", "annual_revenue",
     "number_of_employees", "description", "do_not_call", "has_opted_out_of_email",
-    "owner_name", "is_unread_by_owner", "is_converted", "converted_date", "created_at",
-    "updated_at", "version",
+    "owner_name", "queue_name", "is_unread_by_owner", "is_converted", "converted_date",
+    "created_at", "updated_at", "version",
 )  # fmt: skip
 
 
@@ -54,14 +54,26 @@ def _print_lead(record: dict[str, Any], *, as_json: bool, heading: str = "Lead")
 
 @app.command("add")
 @with_lead_fields
-def add(ctx: typer.Context, fields: dict[str, object], as_json: JsonOption = False) -> None:
+def add(
+    ctx: typer.Context,
+    fields: dict[str, object],
+    as_json: JsonOption = False,
+    assign: Annotated[
+        bool,
+        typer.Option(
+            "--assign/--no-assign",
+            help="Run the active assignment rule when no --owner is given.",
+        ),
+    ] = True,
+) -> None:
     """Create a lead. Last name and company are required.
 
     Example: opportune lead add --first-name Ada --last-name Ng --company Acme --source Web
     """
     state = get_state(ctx)
     core, actor = state.open(), state.actor()
-    lead = core.leads.create(actor, to_service_data(fields, actor, core.users.list()))
+    data = to_service_data(fields, actor, core.users.list())
+    lead = core.leads.create(actor, data, assign=assign)
     _print_lead(_record(ctx, lead), as_json=as_json, heading="Created lead")
 
 
@@ -150,6 +162,10 @@ def list_leads(
     unread: Annotated[
         bool, typer.Option("--unread", help="Only leads unread by their owner.")
     ] = False,
+    queue: Annotated[
+        str | None,
+        typer.Option(help="Leads in a queue: its id or name, or 'mine' (my queues)."),
+    ] = None,
     sort: Annotated[str, typer.Option(help="Sort field, '-' first for descending.")] = DEFAULT_SORT,
     limit: Annotated[int | None, typer.Option(help="Leads per page (default 50).")] = None,
     cursor: Annotated[str | None, typer.Option(help="Page cursor from a previous list.")] = None,
@@ -166,7 +182,7 @@ def list_leads(
         status=status or (), lead_source=source or (), owner=owner or (), rating=rating or (),
         created_from=created_from.date() if created_from else None,
         created_to=created_to.date() if created_to else None, q=search,
-        include_converted=include_converted, unread=unread, sort=sort, cursor=cursor,
+        include_converted=include_converted, unread=unread, queue=queue, sort=sort, cursor=cursor,
         limit=state.settings.page_size_default if limit is None else limit, with_total=total,
     )  # fmt: skip
     _print_page(core.leads.list(actor, filters), as_json=as_json)
@@ -179,7 +195,7 @@ def _print_page(result: LeadPage, *, as_json: bool) -> None:
         return
     rows = [
         (r["id"], r["name"], r["company"], r["status"], r["lead_source"], r["rating"],
-         r["owner_name"], r["created_at"].date() if r["created_at"] else None)
+         _owner_cell(r), r["created_at"].date() if r["created_at"] else None)
         for r in records
     ]  # fmt: skip
     print_table(LIST_COLUMNS, rows)
@@ -187,6 +203,13 @@ def _print_page(result: LeadPage, *, as_json: bool) -> None:
     note(shown + (f" of {page.total}" if page.total is not None else ""), style="dim")
     if page.next_cursor:
         note(f"More: add --cursor {page.next_cursor}", style="dim")
+
+
+def _owner_cell(record: dict[str, Any]) -> str | None:
+    """A lead in a queue shows the queue where others show their owner."""
+    if record.get("queue_name"):
+        return f"Queue: {record['queue_name']}"
+    return record["owner_name"]  # type: ignore[no-any-return]
 
 
 lead_conversion.register(app)

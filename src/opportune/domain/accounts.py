@@ -85,6 +85,8 @@ class Account:
     source_id: int | None = None
     parent_account_id: int | None = None
     description: str | None = None
+    # Set on a record merged into another (kept, hidden from lists; see domain/merge.py).
+    merged_into_id: int | None = None
     created_at: datetime | None = None
     created_by_id: int | None = None
     updated_at: datetime | None = None

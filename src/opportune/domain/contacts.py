@@ -80,6 +80,8 @@ class Contact:
     has_opted_out_of_email: bool = False
     description: str | None = None
     account_id: int | None = None
+    # Set on a record merged into another (kept, hidden from lists; see domain/merge.py).
+    merged_into_id: int | None = None
     created_at: datetime | None = None
     created_by_id: int | None = None
     updated_at: datetime | None = None

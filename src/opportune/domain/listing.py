@@ -110,6 +110,8 @@ class LeadListQuery:
     search: str | None = None
     include_converted: bool = False
     unread_only: bool = False
+    # Leads in these queues; None for no queue filter (an empty tuple matches nothing).
+    queue_ids: tuple[int, ...] | None = None
     sort: str = "created_at"
     descending: bool = True
     cursor: Cursor | None = None

@@ -5,20 +5,30 @@ of field comparisons that must all match. A comparison is *exact* on normalised 
 (email and phone compared as keys, see :mod:`opportune.domain.duplicates`) or *fuzzy*
 with a threshold from 0 to 100: names score by Jaro-Winkler similarity, or 100 when they
 sound the same (Soundex), so "Jon Smyth" matches "John Smith"; company names are compared
-without legal forms, so "Acme Inc." matches "ACME". An empty value never matches.
+without legal forms, so "Acme Inc." matches "ACME"; web addresses by their domain. An
+empty value never matches.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from rapidfuzz.distance import JaroWinkler
 
-from opportune.domain.duplicates import company_key, email_key, name_key, phone_key, soundex
+from opportune.domain.duplicates import (
+    company_key,
+    email_key,
+    name_key,
+    phone_key,
+    soundex,
+    website_domain,
+)
 
 __all__ = [
+    "NORMALISED",
     "STANDARD_PERSON_RULE",
     "Comparison",
     "Method",
@@ -62,6 +72,11 @@ class RuleMatch:
     alternative: int
     scores: dict[str, float]
 
+    @property
+    def score(self) -> float:
+        """The mean of the matching fields' scores, to one decimal."""
+        return round(sum(self.scores.values()) / len(self.scores), 1) if self.scores else 0.0
+
 
 def _fuzzy(field: str, threshold: int) -> Comparison:
     return Comparison(field, Method.FUZZY, threshold)
@@ -78,27 +93,69 @@ STANDARD_PERSON_RULE = Rule(
     ),
 )
 _KEYS = {"email": email_key, "phone": phone_key, "mobile_phone": phone_key,
-         "company": company_key, "name": company_key}  # fmt: skip
+         "company": company_key, "name": company_key, "website": website_domain}  # fmt: skip
 _PERSON_NAMES = frozenset({"first_name", "last_name"})
 
 
 def _normalised(field: str, value: object) -> str | None:
     if value is None or value == "":
         return None
+    return _normalised_text(field, str(value))
+
+
+# A record is compared with many candidates (and a batch shares many values), so each
+# value is normalised once.
+@functools.lru_cache(maxsize=65_536)
+def _normalised_text(field: str, value: str) -> str | None:
     key = _KEYS.get(field)
-    return key(str(value)) if key else name_key(str(value), None)
+    return key(value) if key else name_key(value, None)
+
+
+_soundex = functools.lru_cache(maxsize=65_536)(soundex)
 
 
 def score(field: str, left: object, right: object) -> float | None:
     """How alike two values of ``field`` are, 0 to 100; ``None`` when either is empty."""
-    a, b = _normalised(field, left), _normalised(field, right)
+    return _similarity(field, _normalised(field, left), _normalised(field, right))
+
+
+def _similarity(field: str, a: str | None, b: str | None) -> float | None:
     if not a or not b:
         return None
     if a == b:
         return 100.0
-    if field in _PERSON_NAMES and soundex(a) == soundex(b):
+    if field in _PERSON_NAMES and _soundex(a) == _soundex(b):
         return 100.0
     return JaroWinkler.similarity(a, b) * 100
+
+
+# A record may carry values it already holds normalised (stored keys read from the
+# database) under this name, as {field: normalised value}; they are used as they are.
+NORMALISED = "_normalised"
+
+
+def _value(record: Mapping[str, object], field: str) -> str | None:
+    known = record.get(NORMALISED)
+    if isinstance(known, dict) and field in known:
+        found = known[field]
+        return found if isinstance(found, str) else None
+    return _normalised(field, record.get(field))
+
+
+# Alternatives in the order they are tried, by identity: hashing the comparisons on every
+# call would cost more than the comparing.
+_ORDERED: dict[int, tuple[tuple[Comparison, ...], tuple[Comparison, ...]]] = {}
+
+
+def _cheap_first(alternative: tuple[Comparison, ...]) -> tuple[Comparison, ...]:
+    """Exact comparisons first: they are cheap and rarely pass, so most pairs stop there."""
+    found = _ORDERED.get(id(alternative))
+    if found is None or found[0] is not alternative:
+        if len(_ORDERED) > 1024:
+            _ORDERED.clear()
+        ordered = tuple(sorted(alternative, key=lambda c: c.method is Method.FUZZY))
+        found = _ORDERED[id(alternative)] = (alternative, ordered)
+    return found[1]
 
 
 def _passes(comparison: Comparison, value: float | None) -> bool:
@@ -111,11 +168,15 @@ def _passes(comparison: Comparison, value: float | None) -> bool:
 
 def match(rule: Rule, left: Mapping[str, object], right: Mapping[str, object]) -> RuleMatch | None:
     """The first alternative of ``rule`` by which the two records match, if any."""
+    known: dict[str, float | None] = {}  # fields shared by alternatives are scored once
     for index, alternative in enumerate(rule.alternatives):
-        scores = {c.field: score(c.field, left.get(c.field), right.get(c.field))
-                  for c in alternative}  # fmt: skip
-        if all(_passes(c, scores[c.field]) for c in alternative):
-            return RuleMatch(index, {k: v for k, v in scores.items() if v is not None})
+        for c in _cheap_first(alternative):  # stops at the first comparison that fails
+            if c.field not in known:
+                known[c.field] = _similarity(c.field, _value(left, c.field), _value(right, c.field))
+            if not _passes(c, known[c.field]):
+                break
+        else:
+            return RuleMatch(index, {c.field: known[c.field] or 0.0 for c in alternative})
     return None
 
 

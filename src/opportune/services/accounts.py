@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +25,7 @@ from opportune.errors import (
     ValidationError,
 )
 from opportune.services.clock import Clock
+from opportune.services.duplicate_checks import screen_duplicates
 from opportune.services.list_filters import DEFAULT_SORT, TIMESTAMP_SORTS, FilterResolver
 from opportune.services.permissions import require_can_delete
 from opportune.services.picklists import load_lead_picklists
@@ -66,9 +68,12 @@ class AccountService:
         """Create an account; the actor owns it unless another owner is given."""
         with UnitOfWork(self.engine, write=True) as uow:
             sources = load_lead_picklists(uow).sources
-            account = new_account(data, sources=sources, actor_id=_id(actor), now=self.clock())
+            now = self.clock()
+            account = new_account(data, sources=sources, actor_id=_id(actor), now=now)
             _check_references(uow, account, ["owner_id", "parent_account_id"])
+            screen = screen_duplicates(uow, "account", dataclasses.asdict(account), event="create")
             account.id = uow.accounts.add(account)
+            screen.report(uow, account.id, actor_id=_id(actor), now=now)
             uow.commit()
         return account
 
@@ -102,8 +107,12 @@ class AccountService:
             if "parent_account_id" in changed and updated.parent_account_id is not None:
                 ancestors = uow.accounts.ancestor_ids(updated.parent_account_id)
                 check_parent(account_id, updated.parent_account_id, ancestors)
+            screen = screen_duplicates(
+                uow, "account", dataclasses.asdict(updated), event="edit", exclude_id=account_id
+            )
             if not uow.accounts.update(updated, changed, account.version):
                 raise _stale(account)
+            screen.report(uow, account_id, actor_id=_id(actor), now=now)
             uow.field_history.add_many(
                 field_changes("account", account, updated, changed, actor_id=_id(actor), now=now)
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +25,7 @@ from opportune.errors import (
 )
 from opportune.services.accounts import DELETE_FAILED, INVALID_REFERENCE, describe
 from opportune.services.clock import Clock
+from opportune.services.duplicate_checks import screen_duplicates
 from opportune.services.list_filters import DEFAULT_SORT, TIMESTAMP_SORTS, FilterResolver
 from opportune.services.permissions import require_can_delete
 from opportune.services.picklists import load_lead_picklists
@@ -64,9 +66,12 @@ class ContactService:
         """Create a contact; the actor owns it unless another owner is given."""
         with UnitOfWork(self.engine, write=True) as uow:
             sources = load_lead_picklists(uow).sources
-            contact = new_contact(data, sources=sources, actor_id=_id(actor), now=self.clock())
+            now = self.clock()
+            contact = new_contact(data, sources=sources, actor_id=_id(actor), now=now)
             _check_references(uow, contact, ["owner_id", "account_id"])
+            screen = screen_duplicates(uow, "contact", dataclasses.asdict(contact), event="create")
             contact.id = uow.contacts.add(contact)
+            screen.report(uow, contact.id, actor_id=_id(actor), now=now)
             uow.commit()
         return contact
 
@@ -95,8 +100,12 @@ class ContactService:
                 contact, data, sources=sources, actor_id=_id(actor), now=now
             )
             _check_references(uow, updated, changed)
+            screen = screen_duplicates(
+                uow, "contact", dataclasses.asdict(updated), event="edit", exclude_id=contact_id
+            )
             if not uow.contacts.update(updated, changed, contact.version):
                 raise _stale(contact)
+            screen.report(uow, contact_id, actor_id=_id(actor), now=now)
             uow.field_history.add_many(
                 field_changes("contact", contact, updated, changed, actor_id=_id(actor), now=now)
             )

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from opportune.domain.assignment_groups import Queue
 from opportune.domain.leads import LeadPicklists
 from opportune.domain.listing import LEAD_SORT_FIELDS, Cursor, LeadListQuery
 from opportune.domain.picklists import (
@@ -40,6 +41,8 @@ class LeadFilters:
     q: str | None = None
     include_converted: bool = False
     unread: bool = False
+    # A queue id or name, or ``mine`` for the queues the actor belongs to.
+    queue: str | None = None
     sort: str = DEFAULT_SORT
     cursor: str | None = None
     limit: int = 50
@@ -53,6 +56,7 @@ def resolve_filters(
     users: Sequence[User],
     actor: User,
     max_limit: int,
+    queues: Sequence[Queue] = (),
 ) -> LeadListQuery:
     """Turn user-facing filters into a query; raise one error naming every bad filter."""
     errors: list[FieldError] = []
@@ -70,6 +74,7 @@ def resolve_filters(
     if filters.q and has_control_characters(filters.q):
         errors.append(FieldError("q", "INVALID_CHARACTER", "Must not contain control characters"))
     cursor = _cursor(filters.cursor, sort, errors)
+    queue_ids = _queue_ids(filters.queue, queues, actor, errors)
     if errors:
         raise ValidationError(errors)
     return LeadListQuery(
@@ -77,7 +82,8 @@ def resolve_filters(
         created_from=_start_of(filters.created_from),
         created_to=_end_of(filters.created_to),
         search=(filters.q or "").strip() or None, include_converted=filters.include_converted,
-        unread_only=filters.unread, sort=sort, descending=descending, cursor=cursor,
+        unread_only=filters.unread, queue_ids=queue_ids, sort=sort, descending=descending,
+        cursor=cursor,
         limit=filters.limit, with_total=filters.with_total,
     )  # fmt: skip
 
@@ -117,6 +123,24 @@ def _find_user(ref: str, users: Sequence[User], actor: User) -> User | None:
     if ref.isdecimal():
         return next((u for u in users if u.id == int(ref)), None)
     return next((u for u in users if u.email.lower() == ref.lower()), None)
+
+
+def _queue_ids(
+    ref: str | None, queues: Sequence[Queue], actor: User, errors: list[FieldError]
+) -> tuple[int, ...] | None:
+    """``mine``: the queues the actor belongs to; else one queue by id or name."""
+    if ref is None or not ref.strip():
+        return None
+    ref = ref.strip()
+    if ref.lower() == "mine":
+        return tuple(q.id for q in queues if actor.id in q.member_ids)
+    found = next(
+        (q for q in queues if str(q.id) == ref or q.name.casefold() == ref.casefold()), None
+    )
+    if found is None:
+        errors.append(FieldError("queue", "INVALID_FILTER", f"Unknown queue '{ref}'"))
+        return None
+    return (found.id,)
 
 
 def _ratings(values: Sequence[str], errors: list[FieldError]) -> tuple[str, ...]:

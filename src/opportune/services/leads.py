@@ -135,12 +135,13 @@ class LeadService:
         with UnitOfWork(self.engine) as uow:
             picklists = load_lead_picklists(uow)
             users = uow.users.all()
+            queues = uow.assignment.queues()
             query = resolve_filters(
                 filters, picklists=picklists, users=users, actor=actor,
-                max_limit=self.max_page_size,
+                max_limit=self.max_page_size, queues=queues,
             )  # fmt: skip
             page = uow.leads.page(query)
-        return LeadPage(page, LeadLookups(picklists, users))
+        return LeadPage(page, LeadLookups(picklists, users, {q.id: q.name for q in queues}))
 
     def history(self, actor: User, lead_id: int) -> builtins.list[FieldChange]:
         """The lead's field history, newest first."""
@@ -151,7 +152,8 @@ class LeadService:
     def lookups(self) -> LeadLookups:
         """Picklists and users, for showing leads and building forms."""
         with UnitOfWork(self.engine) as uow:
-            return LeadLookups(load_lead_picklists(uow), uow.users.all())
+            queues = {q.id: q.name for q in uow.assignment.queues()}
+            return LeadLookups(load_lead_picklists(uow), uow.users.all(), queues)
 
 
 def _id(user: User) -> int:

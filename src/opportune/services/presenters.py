@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,8 @@ class LeadLookups:
 
     picklists: LeadPicklists
     users: list[User]
+    # Queue names by id: a lead in a queue shows the queue where others show an owner.
+    queues: dict[int, str] = field(default_factory=dict)
 
     def user_name(self, user_id: int | None) -> str | None:
         """The name of the user with this id."""
@@ -33,6 +35,7 @@ class LeadLookups:
         values["lead_source"] = _label(self.picklists.sources, source_id)
         values["close_reason"] = _label(self.picklists.close_reasons, reason_id)
         values["owner_name"] = self.user_name(lead.owner_id)
+        values["queue_name"] = self.queues.get(lead.queue_id) if lead.queue_id else None
         if isinstance(values["annual_revenue"], Decimal):
             values["annual_revenue"] = str(values["annual_revenue"])
         return values

@@ -13,7 +13,7 @@ from opportune.services.filters import DEFAULT_SORT, LeadFilters
 
 PAGE_SIZE = 25
 MULTI_FILTERS = ("status", "lead_source", "rating")
-SINGLE_FILTERS = ("owner", "created_from", "created_to", "q")
+SINGLE_FILTERS = ("owner", "queue", "created_from", "created_to", "q")
 FLAG_FILTERS = ("include_converted", "unread")
 _TRUE = {"on", "true", "1", "yes"}
 SORT_NAMES = {
@@ -112,5 +112,6 @@ def lead_filters(state: ListState, cursor: str | None) -> LeadFilters:
         owner=state.values("owner"), rating=state.values("rating"),
         created_from=created_from, created_to=created_to, q=state.value("q") or None,
         include_converted=state.flag("include_converted"), unread=state.flag("unread"),
-        sort=state.sort, cursor=cursor or None, limit=PAGE_SIZE, with_total=True,
+        queue=state.value("queue") or None, sort=state.sort, cursor=cursor or None,
+        limit=PAGE_SIZE, with_total=True,
     )  # fmt: skip

@@ -30,6 +30,8 @@ bearer = HTTPBearer(
 )
 
 api_router = APIRouter(dependencies=[Security(bearer)])
+# Exports first: /leads/export.csv must win over /leads/{lead_id}.
+api_router.include_router(exports.router)
 for module in (me, conversions, leads, picklists, users):
     api_router.include_router(module.router)
 api_router.include_router(accounts_and_contacts.router)
@@ -37,7 +39,7 @@ api_router.include_router(opportunities.router)
 api_router.include_router(stages.router)
 api_router.include_router(activities_router.router)
 api_router.include_router(conversions.mappings_router)
-for module in (imports, exports, assignment, duplicates, merges, web_forms):
+for module in (imports, assignment, duplicates, merges, web_forms):
     api_router.include_router(module.router)
 
 __all__ = ["api_router"]

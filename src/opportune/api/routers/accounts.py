@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from opportune.api.deps import CurrentUser, OpportuneDep
+from opportune.api.routers.duplicates import possible_duplicates_header
 from opportune.api.schemas import MAX_ID, error_responses
 from opportune.api.schemas.accounts import (
     AccountCreate,
@@ -79,6 +80,7 @@ def create_account(
     """Create an account; the caller owns it unless another owner is given."""
     account = core.accounts.create(user, body.model_dump(exclude_unset=True))
     response.headers["Location"] = str(request.url_for("get_account", account_id=account.id))
+    possible_duplicates_header(core, response, user, "account", account.id or 0, event="create")
     return _account_response(core, user, account, response)
 
 
@@ -103,6 +105,7 @@ def update_account(
     account = core.accounts.update(
         user, account_id, body.model_dump(exclude_unset=True), expected_version=_version(if_match)
     )
+    possible_duplicates_header(core, response, user, "account", account_id, event="edit")
     return _account_response(core, user, account, response)
 
 
@@ -159,6 +162,7 @@ def create_contact(
     """Create a contact; the caller owns it unless another owner is given."""
     contact = core.contacts.create(user, body.model_dump(exclude_unset=True))
     response.headers["Location"] = str(request.url_for("get_contact", contact_id=contact.id))
+    possible_duplicates_header(core, response, user, "contact", contact.id or 0, event="create")
     return _contact_response(core, user, contact, response)
 
 
@@ -183,6 +187,7 @@ def update_contact(
     contact = core.contacts.update(
         user, contact_id, body.model_dump(exclude_unset=True), expected_version=_version(if_match)
     )
+    possible_duplicates_header(core, response, user, "contact", contact_id, event="edit")
     return _contact_response(core, user, contact, response)
 
 

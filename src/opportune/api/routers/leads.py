@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from opportune.api.deps import CurrentUser, OpportuneDep
+from opportune.api.routers.duplicates import possible_duplicates_header
 from opportune.api.schemas import (
     MAX_ID,
     LeadCreate,
@@ -49,11 +50,20 @@ def list_leads(
 
 @router.post("", status_code=201, responses=error_responses(400, 401, 403, 422))
 def create_lead(
-    body: LeadCreate, user: CurrentUser, core: OpportuneDep, request: Request, response: Response
+    body: LeadCreate,
+    user: CurrentUser,
+    core: OpportuneDep,
+    request: Request,
+    response: Response,
+    assign: Annotated[
+        bool, Query(description="Run the active assignment rule when no owner_id is given")
+    ] = True,
 ) -> LeadOut:
-    """Create a lead; it gets the default status, and the caller as owner unless given."""
-    lead = core.leads.create(user, body.model_dump(exclude_unset=True))
+    """Create a lead; it gets the default status, and an owner: the one given, else the active
+    assignment rule's choice (unless `assign=false`), else the caller."""
+    lead = core.leads.create(user, body.model_dump(exclude_unset=True), assign=assign)
     response.headers["Location"] = str(request.url_for("get_lead", lead_id=lead.id))
+    possible_duplicates_header(core, response, user, "lead", lead.id or 0, event="create")
     return _lead_response(core, lead, response)
 
 
@@ -76,6 +86,7 @@ def update_lead(
     lead = core.leads.update(
         user, lead_id, body.model_dump(exclude_unset=True), expected_version=_version(if_match)
     )
+    possible_duplicates_header(core, response, user, "lead", lead_id, event="edit")
     return _lead_response(core, lead, response)
 
 

@@ -193,6 +193,9 @@ class LeadListParams(RequestModel):
     q: str | None = Field(default=None, description="Search in name, company and email")
     include_converted: bool = Field(default=False, description="Also list converted leads")
     unread: bool = Field(default=False, description="Only leads unread by their owner")
+    queue: str | None = Field(
+        default=None, description="Leads in a queue: its id or name, or `mine` (my queues)"
+    )
     sort: str = Field(
         default=DEFAULT_SORT,
         description="A field, `-` first for descending: created_at, updated_at, last_name, "
@@ -315,6 +318,7 @@ class LeadOut(BaseModel):
     converted_opportunity_id: int | None
     campaign: str | None
     queue_id: int | None = Field(description="The queue holding the lead, if any")
+    queue_name: str | None = Field(default=None, description="That queue's name")
     merged_into_id: int | None = Field(description="Set on a lead merged into another")
     created_at: datetime
     created_by_id: int

@@ -149,6 +149,7 @@ class AccountOut(BaseModel):
     description: str | None
     owner_id: int
     owner_name: str | None
+    merged_into_id: int | None = Field(None, description="Set on an account merged into another")
     created_at: datetime
     created_by_id: int
     updated_at: datetime
@@ -250,6 +251,7 @@ class ContactOut(BaseModel):
     account_name: str | None
     owner_id: int
     owner_name: str | None
+    merged_into_id: int | None = Field(None, description="Set on a contact merged into another")
     created_at: datetime
     created_by_id: int
     updated_at: datetime

@@ -187,7 +187,7 @@ class ContactRepository:
         c = t.contacts.c
         stmt = (
             select(t.contacts)
-            .where(c.account_id == account_id)
+            .where(c.account_id == account_id, c.merged_into_id.is_(None))
             .order_by(c.last_name, func.coalesce(c.first_name, ""), c.id)
         )
         return [_contact(row) for row in self.conn.execute(stmt).mappings()]
@@ -260,6 +260,7 @@ def _account_filters(query: AccountListQuery) -> list[ColumnElement[bool]]:
     c = t.accounts.c
     filters = _any_of((c.owner_id, query.owner_ids), (c.industry, query.industries),
                       (c.rating, query.ratings))  # fmt: skip
+    filters.append(c.merged_into_id.is_(None))  # merged accounts are kept but not listed
     filters.extend(_created(c.created_at, query.created_from, query.created_to))
     filters.extend(_words(query.search, (c.name, c.website)))
     return filters
@@ -268,6 +269,7 @@ def _account_filters(query: AccountListQuery) -> list[ColumnElement[bool]]:
 def _contact_filters(query: ContactListQuery) -> list[ColumnElement[bool]]:
     c = t.contacts.c
     filters = _any_of((c.account_id, query.account_ids), (c.owner_id, query.owner_ids))
+    filters.append(c.merged_into_id.is_(None))  # merged contacts are kept but not listed
     filters.extend(_created(c.created_at, query.created_from, query.created_to))
     filters.extend(_words(query.search, (c.first_name, c.last_name, c.email)))
     return filters

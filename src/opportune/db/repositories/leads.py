@@ -97,7 +97,8 @@ def _lead_values(lead: Lead) -> dict[str, Any]:
 
 def _lead_filters(query: LeadListQuery, dialect: str) -> list[ColumnElement[bool]]:
     c = t.leads.c
-    filters: list[ColumnElement[bool]] = []
+    # Merged leads are kept (recoverable) but never listed, searched or counted.
+    filters: list[ColumnElement[bool]] = [c.merged_into_id.is_(None)]
     if not query.include_converted:
         filters.append(c.is_converted.is_(False))
     for column, values in (
@@ -116,6 +117,8 @@ def _lead_filters(query: LeadListQuery, dialect: str) -> list[ColumnElement[bool
         filters.append(c.created_at < query.created_to)
     if query.unread_only:
         filters.append(c.is_unread_by_owner.is_(True))
+    if query.queue_ids is not None:
+        filters.append(c.queue_id.in_(query.queue_ids))
     filters.extend(search_filters(query.search, dialect))
     return filters
 

@@ -69,10 +69,11 @@ VARIANTS: dict[str, dict[str, tuple[str, ...]]] = {
     "contact": {**_PERSON,
                 **{f"mailing_{k}": tuple(f"mailing {v}" for v in (k, *vs)) + vs
                    for k, vs in _ADDRESS.items()},
-                "account_id": ("account", "account id", "accountid", "company id"),
+                "account_id": ("account", "account id", "accountid", "company id",
+                               "account name"),
                 "lead_source": ("source",)},
     "opportunity": {"name": ("opportunity name", "deal", "deal name"),
-                    "account_id": ("account", "account id", "accountid"),
+                    "account_id": ("account", "account id", "accountid", "account name"),
                     "stage": ("stage name", "stagename", "pipeline stage"),
                     "close_date": ("close", "expected close date", "closedate"),
                     "amount": ("value", "deal value", "deal size"),

@@ -9,12 +9,13 @@ record's own rules (lengths, ranges, required fields) then check them like API i
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from opportune.domain.fields import FieldSpec, Kind
 
-__all__ = ["Formats", "normalise", "parse_date", "parse_number"]
+__all__ = ["Formats", "guess_day_first", "normalise", "parse_date", "parse_number"]
 
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
@@ -97,3 +98,19 @@ def normalise(spec: FieldSpec, text: str, formats: Formats = Formats()) -> str:
     if spec.kind in (Kind.DECIMAL, Kind.INTEGER):
         return parse_number(text, formats) or text
     return text
+
+
+def guess_day_first(texts: Iterable[str]) -> bool | None:
+    """Whether numeric dates such as ``13/04/2026`` put the day first: ``True`` when some
+    date only reads that way, ``False`` when some only reads month first, ``None`` when
+    every sample reads both ways (or none is a numeric date)."""
+    for text in texts:
+        numeric = _NUMERIC.match(text.strip())
+        if not numeric or len(numeric.group(1)) == 4:
+            continue
+        first, second = int(numeric.group(1)), int(numeric.group(2))
+        if first > 12 >= second:
+            return True
+        if second > 12 >= first:
+            return False
+    return None

@@ -16,6 +16,7 @@ from opportune.services import Opportune
 from opportune.services.presenters import LeadLookups
 from opportune.web.deps import CsrfChecked, PostedForm, WebUser
 from opportune.web.fields import PAGE_FIELDS, PAGE_SECTIONS, FieldSpec, choices, form_data
+from opportune.web.routes.duplicates import toast_alerts
 from opportune.web.templating import flash, is_htmx, render
 from opportune.web.view import display_value, input_value, status_kind, status_path
 
@@ -181,7 +182,8 @@ def save_field(
         message = "; ".join(e.message for e in exc.fields)
         text = value if isinstance(value, str) else ""
         return _field(request, user, lead, lookups, spec, value=text, error=message)
-    return _field(request, user, lead, lookups, spec, focus=True, saved=True)
+    response = _field(request, user, lead, lookups, spec, focus=True, saved=True)
+    return toast_alerts(response, core, user, "lead", lead_id)
 
 
 @router.post("/leads/{lead_id:int}/delete", dependencies=[CsrfChecked])

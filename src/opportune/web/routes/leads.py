@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from opportune.api.deps import OpportuneDep
 from opportune.domain.leads import Lead
 from opportune.domain.users import User
-from opportune.errors import ValidationError
+from opportune.errors import DuplicateRecordError, ValidationError
 from opportune.services.presenters import LeadLookups
 from opportune.web.deps import CsrfChecked, PostedForm, WebUser
 from opportune.web.fields import (
@@ -22,6 +22,7 @@ from opportune.web.fields import (
     form_data,
 )
 from opportune.web.listing import ListState, lead_filters
+from opportune.web.routes.duplicates import flash_alerts
 from opportune.web.templating import flash, is_htmx, render
 from opportune.web.view import lead_row
 
@@ -82,5 +83,11 @@ def create_lead(request: Request, user: WebUser, core: OpportuneDep, form: Poste
         context = _form_context(user, core.leads.lookups(), values, errors_by_field(exc.fields))
         context["error_list"] = exc.fields
         return render(request, "leads/new.html", context, user=user, status=422)
+    except DuplicateRecordError as exc:
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        flash(request, f"Not saved: {exc.message}. Open it, or change the details.")
+        context = _form_context(user, core.leads.lookups(), values, {})
+        return render(request, "leads/new.html", context, user=user, status=409)
     flash(request, f"Lead {lead.name} at {lead.company} created.")
+    flash_alerts(request, core, user, "lead", lead.id or 0, event="create")
     return RedirectResponse(f"/leads/{lead.id}", status_code=303)

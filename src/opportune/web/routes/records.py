@@ -48,6 +48,7 @@ from opportune.web.record_pages import PAGES, RecordPage
 from opportune.web.record_pipeline import expected_version
 from opportune.web.record_pipeline import router as pipeline_router
 from opportune.web.record_timeline import lead_namers, timeline
+from opportune.web.routes.duplicates import flash_alerts, toast_alerts
 from opportune.web.templating import flash, is_htmx, render
 
 
@@ -153,6 +154,7 @@ def create_record(
         context = form_context(core, user, page, values, errors)
         return render(request, "records/new.html", context, user=user, status=422)
     flash(request, f"{page.label} {record.name} created.")
+    flash_alerts(request, core, user, page.object_type, record.id or 0, event="create")
     return RedirectResponse(f"/{page.kind}/{record.id}", status_code=303)
 
 
@@ -282,7 +284,7 @@ def save_field(
         return _refused(request, user, core, page, record_id, spec, form, posted.merged(exc))
     response = _field(request, user, core, page, record_id, name, focus=True, saved=True)
     response.headers["HX-Trigger"] = json.dumps({"opportune:toast": f"{spec.label} saved"})
-    return response
+    return toast_alerts(response, core, user, page.object_type, record_id)
 
 
 def _refused(

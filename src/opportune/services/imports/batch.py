@@ -1,0 +1,370 @@
+"""One batch of rows: build records, settle duplicates, assign owners, write, count.
+
+A batch runs inside one write unit of work (the caller commits it with the import's
+progress), so its records are saved together or not at all. Duplicates are settled per
+import choice: *skip* the row, *update* the matched record with the row's non-empty
+values (a new version with field history), or *create* it anyway. Matches are looked for
+among saved records (which include the earlier batches) and within the batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from opportune.db.match_keys import KEY_SOURCES, with_keys
+from opportune.domain.accounts import Account, update_account
+from opportune.domain.contacts import Contact, update_contact
+from opportune.domain.field_history import field_changes
+from opportune.domain.history import make_snapshot, snapshot_needed
+from opportune.domain.imports import ColumnMapping, Formats
+from opportune.domain.imports.records import (
+    ImportRecord,
+    Lists,
+    RecordBuilder,
+    account_reference_fields,
+    prepare,
+)
+from opportune.domain.leads import Lead, update_lead
+from opportune.domain.opportunities import Opportunity, update_opportunity
+from opportune.errors import FieldError, OpportuneError, ValidationError
+from opportune.services.imports.hooks import Assigner, best_match, find_duplicates
+from opportune.services.uow import UnitOfWork
+
+__all__ = ["Batch", "BatchOutcome", "RowError", "record_values"]
+
+Row = tuple[int, list[str]]
+_CLASSES: dict[str, Any] = {
+    "lead": Lead, "account": Account, "contact": Contact, "opportunity": Opportunity,
+}  # fmt: skip
+_COLUMNS = {kind: tuple(f.name for f in dataclasses.fields(cls) if f.name != "id")
+            for kind, cls in _CLASSES.items()}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A rejected row: its line, its cells as read, and every reason."""
+
+    line: int
+    cells: list[str]
+    errors: list[FieldError]
+
+
+@dataclass(slots=True)
+class BatchOutcome:
+    """What one batch did."""
+
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Item:
+    line: int
+    cells: list[str]
+    raw: dict[str, str]
+    record: ImportRecord
+    fate: str = "create"  # create | skip | update | fold
+    target: int | None = None  # the saved record updated, or the item folded into
+
+
+def record_values(kind: str, record: ImportRecord) -> dict[str, Any]:
+    """A record's stored columns (no id), by name."""
+    return {name: getattr(record, name) for name in _COLUMNS[kind]}
+
+
+class Batch:
+    """Processes batches of one import (everything that stays the same between them)."""
+
+    def __init__(
+        self,
+        *,
+        kind: str,
+        header: Sequence[str],
+        columns: ColumnMapping,
+        formats: Formats,
+        defaults: dict[str, str],
+        builder: RecordBuilder,
+        lists: Lists,
+        duplicates: str,
+        assigner: Assigner | None,
+        import_id: int,
+        actor_id: int,
+        now: datetime,
+    ) -> None:
+        self.kind, self.header, self.columns = kind, list(header), columns
+        self.formats, self.defaults, self.builder, self.lists = formats, defaults, builder, lists
+        self.duplicates, self.assigner = duplicates, assigner
+        self.import_id, self.actor_id, self.now = import_id, actor_id, now
+
+    # --- the steps ----------------------------------------------------------------------------
+
+    def run(self, uow: UnitOfWork, rows: Sequence[Row]) -> BatchOutcome:
+        """Build, check and write one batch's rows in ``uow`` (not committed here)."""
+        outcome = BatchOutcome()
+        prepared = self._prepare(rows, outcome)
+        self._resolve_accounts(uow, [raw for _, _, raw in prepared])
+        items = self._build(prepared, outcome)
+        self._assign(uow, items)
+        self._settle_duplicates(uow, items)
+        self._apply(uow, items, outcome)
+        return outcome
+
+    def check(self, uow: UnitOfWork, rows: Sequence[Row]) -> list[RowError]:
+        """The rows that would be rejected, without writing anything (for previews)."""
+        outcome = BatchOutcome()
+        prepared = self._prepare(rows, outcome)
+        self._resolve_accounts(uow, [raw for _, _, raw in prepared])
+        self._build(prepared, outcome)
+        return outcome.errors
+
+    def _prepare(
+        self, rows: Sequence[Row], outcome: BatchOutcome
+    ) -> list[tuple[int, list[str], dict[str, str]]]:
+        prepared = []
+        width = len(self.header)
+        for line, cells in rows:
+            if not any(c.strip() for c in cells):
+                continue  # a blank line is no record
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                message = f"The row has {len(cells)} cells but the header has {width}"
+                outcome.errors.append(
+                    RowError(line, cells, [FieldError("row", "INVALID_ROW", message)])
+                )
+                continue
+            raw = prepare(self.kind, self.columns.row(cells), self.formats, self.defaults)
+            prepared.append((line, cells, raw))
+        return prepared
+
+    def _resolve_accounts(self, uow: UnitOfWork, raws: Sequence[dict[str, str]]) -> None:
+        names = account_reference_fields(self.kind)
+        known = self.builder.refs.accounts
+        wanted = {raw[n].strip() for raw in raws for n in names if n in raw} - known.keys()
+        if not wanted:
+            return
+        if len(known) > 100_000:
+            known.clear()  # a bounded cache: memory stays flat over any number of rows
+        numbers = {int(w) for w in wanted if w.isdigit() and len(w) < 10}
+        existing = uow.imports.existing_ids("account", numbers)
+        named = uow.imports.accounts_named(
+            w for w in wanted if not (w.isdigit() and int(w) in existing)
+        )
+        for ref in wanted:
+            if ref.isdigit() and len(ref) < 10 and int(ref) in existing:
+                known[ref] = int(ref)
+                continue
+            ids = named.get(ref.lower(), [])
+            if len(ids) == 1:
+                known[ref] = ids[0]
+            elif ids:
+                known[ref] = f"{len(ids)} accounts are named '{ref}': give the account's id"
+            else:
+                known[ref] = f"No account with id or name '{ref}'"
+
+    def _build(
+        self, prepared: Sequence[tuple[int, list[str], dict[str, str]]], outcome: BatchOutcome
+    ) -> list[_Item]:
+        items = []
+        for line, cells, raw in prepared:
+            built = self.builder.build(raw)
+            if isinstance(built, list):
+                outcome.errors.append(RowError(line, cells, built))
+            else:
+                items.append(_Item(line, cells, raw, built))
+        return items
+
+    def _assign(self, uow: UnitOfWork, items: Sequence[_Item]) -> None:
+        if self.assigner is None:
+            return
+        for item in items:
+            if "owner_id" not in item.raw:
+                assert isinstance(item.record, Lead)
+                self.assigner.assign(item.record)
+        self.assigner.flush(uow)
+
+    # --- duplicates ---------------------------------------------------------------------------
+
+    def _settle_duplicates(self, uow: UnitOfWork, items: list[_Item]) -> None:
+        """Decide each item's fate: a match among saved records goes first (*skip* skips,
+        *update* updates the best match of the same kind, else skips), then a match with
+        an earlier row of the batch (*skip* skips, *update* folds the row into it)."""
+        if not items or self.duplicates == "create":
+            return  # created anyway: no need to look
+        existing, within = self._matches(uow, items)
+        for index, item in enumerate(items):
+            if existing[index] and self.duplicates != "create":
+                target = best_match(self.kind, existing[index])
+                update = self.duplicates == "update" and target is not None
+                item.fate, item.target = ("update", target) if update else ("skip", None)
+            elif within[index] is not None and self.duplicates != "create":
+                item.fate = "skip" if self.duplicates == "skip" else "fold"
+                item.target = within[index]
+
+    def _matches(
+        self, uow: UnitOfWork, items: Sequence[_Item]
+    ) -> tuple[list[list[Any]], list[int | None]]:
+        """Per item: the saved records it matches, and the index of an earlier match."""
+        if self.kind == "opportunity":
+            return self._opportunity_matches(uow, items)
+        return find_duplicates(uow, self.kind, [_check_values(self.kind, i.record) for i in items])
+
+    def _opportunity_matches(
+        self, uow: UnitOfWork, items: Sequence[_Item]
+    ) -> tuple[list[list[Any]], list[int | None]]:
+        """Opportunities have no duplicate rules: the same name on the same account is one."""
+        keys = [_opportunity_key(i.record) for i in items]
+        saved = uow.imports.opportunities_by_key(keys)
+        first: dict[tuple[str, int], int] = {}
+        within: list[int | None] = []
+        for index, key in enumerate(keys):
+            within.append(first.get(key))
+            first.setdefault(key, index)
+        found = [[_Match("opportunity", saved[k])] if k in saved else [] for k in keys]
+        return found, within
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def _apply(self, uow: UnitOfWork, items: list[_Item], outcome: BatchOutcome) -> None:
+        self._fold(items, outcome)
+        created = [i for i in items if i.fate == "create"]
+        self._insert(uow, [i.record for i in created])
+        outcome.created += len(created)
+        outcome.skipped += sum(1 for i in items if i.fate == "skip")
+        for item in items:
+            if item.fate == "update" and item.target is not None:
+                self._update(uow, item, outcome)
+
+    def _fold(self, items: list[_Item], outcome: BatchOutcome) -> None:
+        """Rows duplicating an earlier row of the batch, with *update*: merge into it."""
+        for item in items:
+            if item.fate != "fold" or item.target is None:
+                continue
+            root = items[item.target]
+            while root.fate == "fold" and root.target is not None:
+                root = items[root.target]
+            if root.fate == "update":
+                item.fate, item.target = "update", root.target
+                continue
+            merged = {**root.raw, **item.raw}
+            built = self.builder.build(merged)
+            if isinstance(built, list):
+                outcome.errors.append(RowError(item.line, item.cells, built))
+            else:
+                _copy_assignment(root.record, built, "owner_id" in item.raw)
+                root.raw, root.record = merged, built
+                outcome.updated += 1
+            item.fate = "folded"
+
+    def _insert(self, uow: UnitOfWork, records: Sequence[ImportRecord]) -> None:
+        if not records:
+            return
+        rows = [self._row(record) for record in records]
+        ids = uow.imports.insert_records(self.kind, rows)
+        for record, new_id in zip(records, ids, strict=True):
+            record.id = new_id
+        if self.kind == "opportunity":
+            snapshots = [make_snapshot(r, self.actor_id, self.now) for r in records]  # type: ignore[arg-type]
+            uow.imports.insert_snapshots(snapshots)
+
+    def _row(self, record: ImportRecord) -> dict[str, Any]:
+        values = record_values(self.kind, record)
+        if self.kind in KEY_SOURCES:
+            values = with_keys(self.kind, values)
+        values["import_id"] = self.import_id
+        return values
+
+    def _update(self, uow: UnitOfWork, item: _Item, outcome: BatchOutcome) -> None:
+        assert item.target is not None
+        values = self.builder.values(item.raw)
+        if isinstance(values, list):
+            outcome.errors.append(RowError(item.line, item.cells, values))
+            return
+        try:
+            changed = self.update_record(uow, item.target, values)
+        except OpportuneError as exc:
+            fields = exc.fields if isinstance(exc, ValidationError) else []
+            reason = fields or [FieldError("row", exc.code, exc.message)]
+            outcome.errors.append(RowError(item.line, item.cells, reason))
+            return
+        # A match the row would not change (or that is gone meanwhile) counts as skipped.
+        outcome.updated += 1 if changed else 0
+        outcome.skipped += 0 if changed else 1
+
+    def update_record(
+        self, uow: UnitOfWork, record_id: int, values: dict[str, object]
+    ) -> list[str] | None:
+        """Apply ``values`` to the saved record (``None`` when it is gone)."""
+        repo: Any = {"lead": uow.leads, "account": uow.accounts, "contact": uow.contacts,
+                     "opportunity": uow.opportunities}[self.kind]  # fmt: skip
+        before = repo.get(record_id)
+        if before is None:
+            return None
+        after, changed = self._updated(before, values)
+        if not changed:
+            return changed
+        if not repo.update(after, changed, before.version):
+            raise ValidationError.single("row", "STALE", f"Record {record_id} changed meanwhile")
+        uow.field_history.add_many(
+            field_changes(self.kind, before, after, changed, actor_id=self.actor_id, now=self.now)
+        )
+        if self.kind == "opportunity" and snapshot_needed(before, after):
+            uow.opportunity_history.add(make_snapshot(after, self.actor_id, self.now))
+        return changed
+
+    def _updated(self, before: Any, values: dict[str, object]) -> tuple[Any, list[str]]:
+        common = {"actor_id": self.actor_id, "now": self.now}
+        sources = self.lists.lead.sources
+        if self.kind == "lead":
+            return update_lead(before, values, picklists=self.lists.lead, **common)  # type: ignore[arg-type]
+        if self.kind == "account":
+            return update_account(before, values, sources=sources, **common)  # type: ignore[arg-type]
+        if self.kind == "contact":
+            return update_contact(before, values, sources=sources, **common)  # type: ignore[arg-type]
+        return update_opportunity(
+            before, values, stages=self.lists.stages, lost_reasons=self.lists.lost_reasons,
+            lead_sources=sources, **common,  # type: ignore[arg-type]
+        )  # fmt: skip
+
+
+def _check_values(kind: str, record: ImportRecord) -> dict[str, Any]:
+    return {name: getattr(record, name, None) for name in _CHECKED[kind]}
+
+
+_CHECKED = {
+    "lead": ("first_name", "last_name", "email", "phone", "mobile_phone", "company", "title",
+             "website", "city", "state", "postal_code", "country"),
+    "contact": ("first_name", "last_name", "email", "phone", "mobile_phone", "title",
+                "account_id", "mailing_city", "mailing_country"),
+    "account": ("name", "website", "phone", "billing_city", "billing_state",
+                "billing_postal_code", "billing_country"),
+    "opportunity": ("name", "account_id"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    """A saved opportunity with the same name on the same account."""
+
+    object_type: str
+    record_id: int
+    score: float = 1.0
+
+
+def _opportunity_key(record: ImportRecord) -> tuple[str, int]:
+    assert isinstance(record, Opportunity)
+    return record.name.strip().lower(), record.account_id
+
+
+def _copy_assignment(source: ImportRecord, target: ImportRecord, owner_given: bool) -> None:
+    """A folded row keeps the owner (and queue) the first row got, unless it names one."""
+    if owner_given:
+        return
+    target.owner_id = source.owner_id
+    if isinstance(source, Lead) and isinstance(target, Lead):
+        target.queue_id = source.queue_id
+        target.is_unread_by_owner = source.is_unread_by_owner
