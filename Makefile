@@ -38,7 +38,7 @@ typecheck: install ## mypy --strict on src/
 	$(BIN)/mypy src
 
 pytest: install ## The test suite (PostgreSQL too when OPPORTUNE_TEST_POSTGRES_URL is set)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 bench: install ## Lead benchmark at N=100,000 on SQLite (writes nothing to docs by itself)
 	$(BIN)/python bench/leads.py --n 100000

@@ -43,7 +43,6 @@ SETUP = ConversionSetup(
     today=date(2026, 11, 27),
     currency="EUR",
     users={OWNER: True, OTHER: True, INACTIVE: False},
-    queue_ids=frozenset({QUEUE}),
 )
 CONVERT = ConvertOptions(converted_status="Closed - Converted")
 
@@ -259,9 +258,9 @@ def test_overwrite_lead_source_needs_an_existing_contact() -> None:
 
 
 def test_a_queue_owned_lead_needs_an_owner() -> None:
-    result = plan(a_lead(owner_id=QUEUE))
+    result = plan(a_lead(queue_id=QUEUE))
     assert codes(result) == {("owner_id", "REQUIRED_FIELD_MISSING")}
-    assert ok(plan(a_lead(owner_id=QUEUE), options(owner_id=OTHER))).owner_id == OTHER
+    assert ok(plan(a_lead(queue_id=QUEUE), options(owner_id=OTHER))).owner_id == OTHER
 
 
 def test_the_owner_must_be_an_active_user() -> None:

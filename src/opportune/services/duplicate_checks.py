@@ -39,6 +39,10 @@ __all__ = [
 # At most this many records (the newest) per key value are scored: a switchboard number
 # or a very common name then costs no more than a rare one.
 CANDIDATES_PER_KEY = 200
+# A batch (an import, a scan) compares each record with fewer of the people sharing a very
+# common key (say "Smith, J."): the newest ones, which are the likeliest duplicates anyway.
+# Email and phone keys are near unique, so this only thins out name-sound lookups.
+BULK_CANDIDATES_PER_KEY = 20
 # The fields whose stored keys come with candidates (``nk_<field>``, see the repository).
 _STORED = {"lead": ("email", "phone", "company"), "contact": ("email", "phone", "company"),
            "account": ("name", "website", "phone")}  # fmt: skip
@@ -143,16 +147,18 @@ class DuplicateChecker:
         self.rules = list(rules)
         self.event = event
         self.cap = cap
+        self._last: tuple[Sequence[Mapping[str, Any]], list[dict[str, Any]],
+                          list[dict[str, str | None]]] | None = None  # fmt: skip
 
     def find(self, records: Sequence[Mapping[str, Any]]) -> list[list[DuplicateCandidate]]:
         """For each record, the existing records that match it (best first); a few
         set-based lookups for the whole batch, whatever its size."""
-        views = self._views(records)
-        keys = [key_values(view) for view in views]
+        views, keys = self._prepared(records)
         if len(records) == 1:
             pools = self._pools_of_one(keys[0])
         else:
-            pools = {kind: self._pool(kind, keys) for kind in self._targets()}
+            pools = {kind: self._pool(kind, keys, min(self.cap, BULK_CANDIDATES_PER_KEY))
+                     for kind in self._targets()}  # fmt: skip
         return [self._score(record.get("id"), view, key, pools)
                 for record, view, key in zip(records, views, keys, strict=True)]  # fmt: skip
 
@@ -162,10 +168,9 @@ class DuplicateChecker:
         rules = [r for r in self.rules if self.object_type in r.compare_with]
         anchors = sorted(set().union(*(r.anchors() for r in rules))) if rules else []
         seen: dict[tuple[str, str], list[int]] = defaultdict(list)
-        views = self._views(records)
+        views, all_keys = self._prepared(records)
         result: list[int | None] = []
-        for index, view in enumerate(views):
-            keys = key_values(view)
+        for index, (view, keys) in enumerate(zip(views, all_keys, strict=True)):
             # Like find()'s cap: only the latest records sharing a key are compared, so a key
             # every row shares (a generated file's names) cannot make this quadratic.
             earlier = sorted(
@@ -179,6 +184,18 @@ class DuplicateChecker:
 
     # --- internals ------------------------------------------------------------------------
 
+    def _prepared(
+        self, records: Sequence[Mapping[str, Any]]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, str | None]]]:
+        """The records' comparable views and keys; an import asks find() and find_within()
+        about the same batch, so the last batch's are kept rather than computed twice."""
+        if self._last is not None and self._last[0] is records:
+            return self._last[1], self._last[2]
+        views = self._views(records)
+        keys = [key_values(view) for view in views]
+        self._last = (records, views, keys)
+        return views, keys
+
     def _targets(self) -> list[str]:
         return sorted({kind for rule in self.rules for kind in rule.compare_with})
 
@@ -190,12 +207,12 @@ class DuplicateChecker:
         return [comparable(self.object_type, r, names.get(r.get("account_id") or 0))
                 for r in records]  # fmt: skip
 
-    def _pool(self, kind: str, keys: Sequence[Mapping[str, str | None]]) -> _Pool:
+    def _pool(self, kind: str, keys: Sequence[Mapping[str, str | None]], cap: int) -> _Pool:
         anchors = self._anchors(kind)
         pool = _Pool(kind, {})
         for anchor in sorted(anchors):
             values = {key[anchor] for key in keys if key.get(anchor)}
-            for row in self.uow.duplicates.candidates(kind, anchor, values, self.cap):  # type: ignore[arg-type]
+            for row in self.uow.duplicates.candidates(kind, anchor, values, cap):  # type: ignore[arg-type]
                 pool.by_key.setdefault((anchor, row["match_key"]), []).append(row)
         return pool
 

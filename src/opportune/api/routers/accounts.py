@@ -73,7 +73,7 @@ def list_accounts(
     )
 
 
-@accounts.post("", status_code=201, responses=error_responses(400, 401, 403, 422))
+@accounts.post("", status_code=201, responses=error_responses(400, 401, 403, 409, 422))
 def create_account(
     body: AccountCreate, user: CurrentUser, core: OpportuneDep, request: Request, response: Response
 ) -> AccountOut:
@@ -155,7 +155,7 @@ def list_contacts(
     )
 
 
-@contacts.post("", status_code=201, responses=error_responses(400, 401, 403, 422))
+@contacts.post("", status_code=201, responses=error_responses(400, 401, 403, 409, 422))
 def create_contact(
     body: ContactCreate, user: CurrentUser, core: OpportuneDep, request: Request, response: Response
 ) -> ContactOut:

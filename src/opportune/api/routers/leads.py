@@ -48,7 +48,7 @@ def list_leads(
     )
 
 
-@router.post("", status_code=201, responses=error_responses(400, 401, 403, 422))
+@router.post("", status_code=201, responses=error_responses(400, 401, 403, 409, 422))
 def create_lead(
     body: LeadCreate,
     user: CurrentUser,

@@ -66,7 +66,8 @@ ERROR_DESCRIPTIONS = {
     401: "Missing, invalid or expired token or session, or an inactive user",
     403: "Signed in but not allowed (not an administrator, or a missing CSRF token)",
     404: "No such record",
-    409: "The record changed since you read it (STALE_RECORD) or cannot be changed",
+    409: "The record changed since you read it (STALE_RECORD), cannot be changed, or a blocking "
+    "duplicate rule matched (DUPLICATES_DETECTED)",
     422: "Invalid input; `fields` names each field at fault",
 }
 

@@ -46,8 +46,8 @@ INACTIVE_OWNER = "INACTIVE_OWNER_OR_USER"
 class ConversionSetup:
     """What every conversion of one call shares, loaded once by the service.
 
-    ``users`` maps each user id to whether the user is active; ``queue_ids`` are owners
-    that are queues, not people (a lead a queue owns needs an owner for new records).
+    ``users`` maps each user id to whether the user is active. A lead waiting in a queue
+    (``queue_id`` set) needs the owner of the new records given.
     """
 
     statuses: Sequence[LeadStatus]
@@ -56,7 +56,6 @@ class ConversionSetup:
     today: date
     currency: str
     users: Mapping[int, bool]
-    queue_ids: frozenset[int] = frozenset()
     mappings: Sequence[FieldMapping] = ()
 
 
@@ -239,7 +238,7 @@ def _existing_opportunity_errors(
 
 def _owner_errors(lead: Lead, options: ConvertOptions, setup: ConversionSetup) -> list[FieldError]:
     if options.owner_id is None:
-        if lead.owner_id in setup.queue_ids:
+        if lead.queue_id is not None:
             message = "A queue owns this lead: give the owner of the new records"
             return [FieldError("owner_id", MISSING, message)]
         return []

@@ -426,19 +426,21 @@ _COLUMNS: tuple[tuple[str, str, sa.types.TypeEngine[Any], str | None, str | None
     ("leads", "import_id", sa.Integer(), "imports", None),
     ("opportunities", "import_id", sa.Integer(), "imports", None),
 )
+# Key indexes end with the id: "the newest records with this key" reads the index backwards
+# on PostgreSQL (SQLite indexes carry the rowid anyway).
 _INDEXES = {
-    "ix_accounts_phone_key": ("accounts", ["phone_key"]),
+    "ix_accounts_phone_key": ("accounts", ["phone_key", "id"]),
     "ix_accounts_merged_into_id": ("accounts", ["merged_into_id"]),
     "ix_accounts_import_id": ("accounts", ["import_id"]),
-    "ix_contacts_phone_key": ("contacts", ["phone_key"]),
-    "ix_contacts_sound_key": ("contacts", ["sound_key"]),
+    "ix_contacts_phone_key": ("contacts", ["phone_key", "id"]),
+    "ix_contacts_sound_key": ("contacts", ["sound_key", "id"]),
     "ix_contacts_merged_into_id": ("contacts", ["merged_into_id"]),
     "ix_contacts_import_id": ("contacts", ["import_id"]),
     "ix_leads_queue": ("leads", ["queue_id", "created_at", "id"]),
-    "ix_leads_email_key": ("leads", ["email_key"]),
-    "ix_leads_phone_key": ("leads", ["phone_key"]),
-    "ix_leads_sound_key": ("leads", ["sound_key"]),
-    "ix_leads_company_key": ("leads", ["company_key"]),
+    "ix_leads_email_key": ("leads", ["email_key", "id"]),
+    "ix_leads_phone_key": ("leads", ["phone_key", "id"]),
+    "ix_leads_sound_key": ("leads", ["sound_key", "id"]),
+    "ix_leads_company_key": ("leads", ["company_key", "id"]),
     "ix_leads_merged_into_id": ("leads", ["merged_into_id"]),
     "ix_leads_import_id": ("leads", ["import_id"]),
     "ix_opportunities_import_id": ("opportunities", ["import_id"]),
