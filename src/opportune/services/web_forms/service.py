@@ -317,8 +317,10 @@ class WebFormService:
         with UnitOfWork(self.engine) as uow:
             form_ids = sorted(uow.web_forms.queue_sizes())
         for form_id in form_ids:
-            while self._process_batch(form_id, now, run):
-                pass
+            # One short transaction per batch; go on while the form has room and posts wait.
+            more = True
+            while more:
+                more = self._process_batch(form_id, now, run)
         with UnitOfWork(self.engine) as uow:
             run.remaining = sum(uow.web_forms.queue_sizes().values())
         return run
