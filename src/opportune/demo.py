@@ -15,7 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from opportune.demo_sales import DEFAULT_ACCOUNTS, SalesResult, load_sales
+from opportune.demo_sales import (
+    DEFAULT_ACCOUNTS,
+    SalesResult,
+    latest_working_moment,
+    load_sales,
+)
 from opportune.demo_vocabulary import (
     FIRST_NAMES,
     LAST_NAMES,
@@ -150,7 +155,7 @@ def _clock(now: datetime, age: int, rng: random.Random) -> Clock:
     moment = datetime.combine(day, time(8, 0), tzinfo=UTC) + timedelta(
         minutes=rng.randrange(10 * 60)
     )
-    stamp = min(moment, now - timedelta(minutes=1))
+    stamp = min(moment, latest_working_moment(now))
     return lambda: stamp
 
 

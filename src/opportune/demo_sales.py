@@ -69,6 +69,20 @@ NOTES = (
 STAGE_WEIGHTS = {"open": 60, "won": 22, "lost": 18}  # how the opportunities end up
 
 
+def latest_working_moment(now: datetime) -> datetime:
+    """The last moment before ``now`` that falls in working hours (8:00 to 18:00 UTC).
+
+    Demo records are stamped in working hours; when the demo is loaded at night, "just now"
+    would break that, so the newest records move back to the previous working day's close.
+    """
+    moment = now - timedelta(minutes=1)
+    if moment.hour >= 18:
+        return datetime.combine(moment.date(), time(17, 59), tzinfo=UTC)
+    if moment.hour < 8:
+        return datetime.combine(moment.date() - timedelta(days=1), time(17, 59), tzinfo=UTC)
+    return moment
+
+
 @dataclass(frozen=True, slots=True)
 class SalesResult:
     """How many records of each kind the sales demo created."""
@@ -147,7 +161,7 @@ class SalesLoader:
         (8:00 to 18:00 UTC, keeping the order of moments), never past now."""
         midnight = datetime.combine(moment.date(), time(0), tzinfo=UTC)
         working = midnight + timedelta(hours=8) + (moment - midnight) * (10 / 24)
-        self.clock.at = min(working, self.now - timedelta(minutes=1))
+        self.clock.at = min(working, latest_working_moment(self.now))
 
     def load(self, accounts: int) -> SalesResult:
         """Create ``accounts`` accounts with everything that belongs to them."""

@@ -211,6 +211,24 @@ def test_the_demo_data_is_the_same_for_the_same_seed_and_day(
     assert runs[0] == runs[1]
 
 
+
+@pytest.mark.parametrize("hour", [0, 7, 8, 19])
+def test_demo_loaded_at_any_hour_stamps_records_in_past_working_hours(
+    sqlite_template: Path, tmp_path: Path, hour: int
+) -> None:
+    now = datetime(2026, 6, 1, hour, 0, 30, tzinfo=UTC)
+    path = tmp_path / "night.db"
+    shutil.copy(sqlite_template, path)
+    core = Opportune(make_settings(f"sqlite:///{path}", tmp_path))
+    admin = load_demo(core, leads=60, accounts=12, now=now).users[0]
+    stamps = [lead["created_at"] for lead in all_leads(core, admin)]
+    for opportunity in all_opportunities(core, admin):
+        stamps += [s.changed_at for s in core.opportunities.stage_history(admin, opportunity["id"])]
+    core.close()
+    assert len(stamps) > 60
+    assert all(8 <= s.hour < 18 for s in stamps)
+    assert max(stamps) < now
+
 # --- the sales pipeline ---------------------------------------------------------------------
 
 
