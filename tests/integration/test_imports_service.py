@@ -208,6 +208,44 @@ def test_duplicates_update_the_match_with_the_rows_values(
     assert ("Li", "CTO") in rows(core, t.leads, "last_name", "title")
 
 
+@pytest.mark.parametrize("choice", ["skip", "update"])
+def test_duplicates_in_the_previous_batch_are_found_while_it_is_being_saved(
+    core: Opportune, admin: User, tmp_path: Path, choice: str
+) -> None:
+    # Batches of two: each row repeats a person of the batch before, which the next
+    # batch is checked against while that batch is still being written.
+    core.settings.import_batch_size = 2
+    people = [f"P{i},Q{i},Co{i},p{i}@x.example" for i in range(6)]
+    lines = [people[0], people[1], people[0], people[2], people[3], people[2] + "x",
+             people[4], people[5], people[4], people[5]]  # fmt: skip
+    text = "first_name,last_name,company,email,title\n" + "".join(
+        f"{line},T{n}\n" for n, line in enumerate(lines)
+    )
+    job = run(core, admin, "lead", write(tmp_path / "b.csv", text), duplicates=choice)
+
+    saved = rows(core, t.leads, "email", "title")
+    assert len(saved) == 7 and job.created_count == 7
+    expected = (7, 0, 3) if choice == "skip" else (7, 3, 0)
+    assert (job.created_count, job.updated_count, job.skipped_count) == expected
+    titles = dict(saved)
+    assert titles["p0@x.example"] == ("T0" if choice == "skip" else "T2")
+    assert titles["p4@x.example"] == ("T6" if choice == "skip" else "T8")
+
+
+def test_opportunities_repeated_in_the_next_batch_are_one(
+    core: Opportune, admin: User, tmp_path: Path
+) -> None:
+    core.settings.import_batch_size = 2
+    account = core.accounts.create(admin, {"name": "Acme"})
+    text = "name,account_id,stage,close_date,amount\n" + "".join(
+        f"Deal {n % 3},{account.id},Prospecting,2027-01-{n + 1:02d},{n}00\n" for n in range(6)
+    )
+    job = run(core, admin, "opportunity", write(tmp_path / "o.csv", text))
+    assert (job.created_count, job.skipped_count) == (3, 3)
+    assert sorted(r[0] for r in rows(core, t.opportunities, "name")) == [
+        "Deal 0", "Deal 1", "Deal 2"]  # fmt: skip
+
+
 def test_duplicates_created_anyway_on_request(core: Opportune, admin: User, tmp_path: Path) -> None:
     core.leads.create(admin, {"last_name": "Ng", "company": "Acme", "email": "ada@acme.com"})
     text = PEOPLE + "Ada,Ng,Acme,ada@acme.com,\nAda,Ng,Acme,ada@acme.com,\n"

@@ -36,6 +36,7 @@ __all__ = [
     "RuleMatch",
     "best_matches",
     "match",
+    "normalise_all",
     "score",
     "soundex",
 ]
@@ -132,6 +133,15 @@ def _similarity(field: str, a: str | None, b: str | None) -> float | None:
 # A record may carry values it already holds normalised (stored keys read from the
 # database) under this name, as {field: normalised value}; they are used as they are.
 NORMALISED = "_normalised"
+
+
+def normalise_all(record: dict[str, object]) -> dict[str, object]:
+    """``record`` carrying every field's normalised value under :data:`NORMALISED`, so a
+    record compared with many others is normalised once (kept values win)."""
+    known = record.get(NORMALISED)
+    done = {f: _normalised(f, v) for f, v in record.items() if f != NORMALISED}
+    record[NORMALISED] = {**done, **known} if isinstance(known, dict) else done
+    return record
 
 
 def _value(record: Mapping[str, object], field: str) -> str | None:

@@ -18,7 +18,7 @@ from opportune.domain.leads import Lead
 from opportune.services.picklists import load_lead_picklists
 from opportune.services.uow import UnitOfWork
 
-__all__ = ["Assigner", "Target", "apply_assignment", "load_assigner"]
+__all__ = ["Assigner", "Target", "Turns", "apply_assignment", "load_assigner", "write_turns"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +81,14 @@ class Assigner:
 
     def flush(self, uow: UnitOfWork) -> None:
         """Record the round-robin turns taken since the last flush, in ``uow``'s transaction."""
-        for (group_id, user_id), turns in self._turns.items():
-            uow.assignment.add_turns(group_id, user_id, turns, self._last[(group_id, user_id)])
+        write_turns(uow, self.take_turns())
+
+    def take_turns(self) -> list[Turns]:
+        """The round-robin turns taken since the last call, to be saved with
+        :func:`write_turns` in the transaction that saves the leads they were taken for."""
+        taken = [Turns(g, u, n, self._last[(g, u)]) for (g, u), n in self._turns.items()]
         self._turns.clear()
+        return taken
 
     @property
     def turns_pending(self) -> int:
@@ -119,6 +124,22 @@ class Assigner:
         if self.rule.default_queue_id is not None:
             return Target(queue_id=self.rule.default_queue_id)
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Turns:
+    """Turns a round-robin member took, and when the last one was."""
+
+    group_id: int
+    user_id: int
+    count: int
+    last_at: datetime
+
+
+def write_turns(uow: UnitOfWork, taken: Sequence[Turns]) -> None:
+    """Save turns taken by :meth:`Assigner.take_turns` in ``uow``'s transaction."""
+    for t in taken:
+        uow.assignment.add_turns(t.group_id, t.user_id, t.count, t.last_at)
 
 
 def _reader(name: str, labels: dict[str, dict[int, str]]) -> tuple[str, Callable[[Lead], object]]:

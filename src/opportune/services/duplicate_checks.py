@@ -22,16 +22,18 @@ from opportune.domain.duplicate_rules import (
     key_values,
     rule_from_row,
 )
-from opportune.domain.matching import NORMALISED, match
+from opportune.domain.matching import NORMALISED, match, normalise_all
 from opportune.errors import DuplicateRecordError
 from opportune.services.uow import UnitOfWork
 
 __all__ = [
     "CANDIDATES_PER_KEY",
+    "Checked",
     "DuplicateCandidate",
     "DuplicateChecker",
     "DuplicateScreen",
     "load_checker",
+    "prepare_checks",
     "screen_duplicates",
     "write_reports",
 ]
@@ -125,6 +127,28 @@ def load_checker(
     return DuplicateChecker(uow, object_type, rules, event=event)
 
 
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """Records made ready for duplicate checks: each one's comparable view (the fields
+    rules compare, under the names they use) and its lookup keys by key kind."""
+
+    views: list[dict[str, Any]]
+    keys: list[dict[str, str | None]]
+
+    def __add__(self, other: Checked) -> Checked:
+        return Checked(self.views + other.views, self.keys + other.keys)
+
+
+def prepare_checks(
+    object_type: str, records: Sequence[Mapping[str, Any]], account_names: Mapping[int, str]
+) -> Checked:
+    """:meth:`DuplicateChecker.prepare` given the account names contacts need (no
+    database: an import runs it ahead, in its read-ahead thread)."""
+    views = [comparable(object_type, r, account_names.get(r.get("account_id") or 0))
+             for r in records]  # fmt: skip
+    return Checked(views, [key_values(view) for view in views])
+
+
 class DuplicateChecker:
     """Duplicate rules of one object, loaded once, applied to batches of plain records.
 
@@ -150,10 +174,13 @@ class DuplicateChecker:
         self._last: tuple[Sequence[Mapping[str, Any]], list[dict[str, Any]],
                           list[dict[str, str | None]]] | None = None  # fmt: skip
 
-    def find(self, records: Sequence[Mapping[str, Any]]) -> list[list[DuplicateCandidate]]:
+    def find(
+        self, records: Sequence[Mapping[str, Any]], checked: Checked | None = None
+    ) -> list[list[DuplicateCandidate]]:
         """For each record, the existing records that match it (best first); a few
-        set-based lookups for the whole batch, whatever its size."""
-        views, keys = self._prepared(records)
+        set-based lookups for the whole batch, whatever its size. ``checked`` is what
+        :meth:`prepare` made of the records, when the caller already has it."""
+        views, keys = self._prepared(records, checked)
         if len(records) == 1:
             pools = self._pools_of_one(keys[0])
         else:
@@ -162,50 +189,56 @@ class DuplicateChecker:
         return [self._score(record.get("id"), view, key, pools)
                 for record, view, key in zip(records, views, keys, strict=True)]  # fmt: skip
 
-    def find_within(self, records: Sequence[Mapping[str, Any]]) -> list[int | None]:
-        """For each record, the index of the first earlier record of the same list that
-        matches it (a duplicate within one file or batch), else ``None``."""
+    def find_within(
+        self, records: Sequence[Mapping[str, Any]], checked: Checked | None = None,
+        start: int = 0,
+    ) -> list[int | None]:  # fmt: skip
+        """For each record from index ``start`` on, the index of the first earlier record
+        of the same list that matches it (a duplicate within one file or batch), else
+        ``None``; the records before ``start`` are only matched against."""
         rules = [r for r in self.rules if self.object_type in r.compare_with]
         anchors = sorted(set().union(*(r.anchors() for r in rules))) if rules else []
         seen: dict[tuple[str, str], list[int]] = defaultdict(list)
-        views, all_keys = self._prepared(records)
+        views, all_keys = self._prepared(records, checked)
         result: list[int | None] = []
         for index, (view, keys) in enumerate(zip(views, all_keys, strict=True)):
-            # Like find()'s cap: only the latest records sharing a key are compared, so a key
-            # every row shares (a generated file's names) cannot make this quadratic.
-            earlier = sorted(
-                {j for a in anchors if keys.get(a) for j in seen[(a, keys[a] or "")][-WITHIN_CAP:]}
-            )
-            result.append(next((j for j in earlier if _matches(rules, view, views[j])), None))
+            if index >= start:
+                # Like find()'s cap: only the latest records sharing a key are compared, so
+                # a key every row shares (a generated file's names) cannot make this quadratic.
+                earlier = sorted({j for a in anchors if keys.get(a)
+                                  for j in seen[(a, keys[a] or "")][-WITHIN_CAP:]})  # fmt: skip
+                result.append(next((j for j in earlier if _matches(rules, view, views[j])), None))
             for anchor in anchors:
                 if keys.get(anchor):
                     seen[(anchor, keys[anchor] or "")].append(index)
         return result
 
-    # --- internals ------------------------------------------------------------------------
-
-    def _prepared(
-        self, records: Sequence[Mapping[str, Any]]
-    ) -> tuple[list[dict[str, Any]], list[dict[str, str | None]]]:
-        """The records' comparable views and keys; an import asks find() and find_within()
-        about the same batch, so the last batch's are kept rather than computed twice."""
-        if self._last is not None and self._last[0] is records:
-            return self._last[1], self._last[2]
-        views = self._views(records)
-        keys = [key_values(view) for view in views]
-        self._last = (records, views, keys)
-        return views, keys
-
-    def _targets(self) -> list[str]:
-        return sorted({kind for rule in self.rules for kind in rule.compare_with})
-
-    def _views(self, records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    def prepare(self, records: Sequence[Mapping[str, Any]]) -> Checked:
+        """The records' comparable views and lookup keys (a contact's company is read from
+        its account)."""
         names: dict[int, str] = {}
         if self.object_type == "contact":
             ids = {r["account_id"] for r in records if r.get("account_id") and not r.get("company")}
             names = self.uow.duplicates.account_names(ids)
-        return [comparable(self.object_type, r, names.get(r.get("account_id") or 0))
-                for r in records]  # fmt: skip
+        return prepare_checks(self.object_type, records, names)
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _prepared(
+        self, records: Sequence[Mapping[str, Any]], checked: Checked | None
+    ) -> tuple[list[dict[str, Any]], list[dict[str, str | None]]]:
+        """The records' comparable views and keys; an import asks find() and find_within()
+        about the same batch, so the last batch's are kept rather than computed twice."""
+        if checked is not None:
+            return checked.views, checked.keys
+        if self._last is not None and self._last[0] is records:
+            return self._last[1], self._last[2]
+        checked = self.prepare(records)
+        self._last = (records, checked.views, checked.keys)
+        return checked.views, checked.keys
+
+    def _targets(self) -> list[str]:
+        return sorted({kind for rule in self.rules for kind in rule.compare_with})
 
     def _pool(self, kind: str, keys: Sequence[Mapping[str, str | None]], cap: int) -> _Pool:
         anchors = self._anchors(kind)
@@ -240,7 +273,7 @@ class DuplicateChecker:
             for row in pool.rows_for(keys):
                 if kind == self.object_type and row["id"] == own_id:
                     continue
-                other = row if "is_view" in row else comparable(kind, row, row.get("account_name"))
+                other = row if "is_view" in row else _view_of(kind, row)
                 for rule in rules:
                     found = self._candidate(rule, kind, row, view, other)
                     if found and _better(found, best.get((kind, found.record_id))):
@@ -275,7 +308,18 @@ class _Pool:
         return list(rows.values())
 
 
-WITHIN_CAP = 50
+# Rows of one file sharing a key are compared with as many earlier ones as a batch's rows
+# are with saved records sharing it.
+WITHIN_CAP = BULK_CANDIDATES_PER_KEY
+
+
+def _view_of(kind: str, row: Row) -> dict[str, Any]:
+    """A fetched candidate as rules see it, normalised; kept on the row, which a batch
+    compares with every record sharing one of its keys."""
+    view: dict[str, Any] | None = row.get("_view")
+    if view is None:
+        view = row["_view"] = normalise_all(comparable(kind, row, row.get("account_name")))
+    return view
 
 
 def _matches(

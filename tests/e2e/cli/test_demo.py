@@ -211,7 +211,6 @@ def test_the_demo_data_is_the_same_for_the_same_seed_and_day(
     assert runs[0] == runs[1]
 
 
-
 @pytest.mark.parametrize("hour", [0, 7, 8, 19])
 def test_demo_loaded_at_any_hour_stamps_records_in_past_working_hours(
     sqlite_template: Path, tmp_path: Path, hour: int
@@ -228,6 +227,7 @@ def test_demo_loaded_at_any_hour_stamps_records_in_past_working_hours(
     assert len(stamps) > 60
     assert all(8 <= s.hour < 18 for s in stamps)
     assert max(stamps) < now
+
 
 # --- the sales pipeline ---------------------------------------------------------------------
 

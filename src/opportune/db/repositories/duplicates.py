@@ -204,7 +204,19 @@ class DuplicateRepository:
         newest = self._base(kind, key).where(key == keys.c.value)
         per_key = newest.order_by(_TABLES[kind].c.id.desc()).limit(cap).lateral("found")
         stmt = select(per_key).select_from(keys).join(per_key, true())
-        return _dicts(self.conn.execute(stmt).mappings())
+        return self._driver_rows(stmt, {"keys": list(values)})
+
+    def _driver_rows(self, stmt: Select[Any], values: Mapping[str, Any]) -> list[Row]:
+        """Run ``stmt`` on the driver's cursor, rows as dicts: a bulk lookup returns
+        thousands of rows, and SQLAlchemy's result rows would cost more than the query.
+        Every column read is text or an integer, so nothing is lost."""
+        compiled = stmt.compile(dialect=self.conn.dialect)
+        raw = self.conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:
+            cursor.execute(str(compiled), {**compiled.params, **values})
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def records(self, kind: str, ids: Iterable[int]) -> dict[int, Row]:
         """Records of ``kind`` by id with the fields rules compare (merged ones included)."""

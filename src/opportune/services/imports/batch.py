@@ -31,12 +31,15 @@ from opportune.domain.imports.records import (
 from opportune.domain.leads import Lead, update_lead
 from opportune.domain.opportunities import Opportunity, update_opportunity
 from opportune.errors import FieldError, OpportuneError, ValidationError
-from opportune.services.imports.hooks import Assigner, best_match, find_duplicates
+from opportune.services.assigner import Turns, write_turns
+from opportune.services.duplicate_checks import Checked, load_checker, prepare_checks
+from opportune.services.imports.hooks import Assigner, best_match
 from opportune.services.uow import UnitOfWork
 
-__all__ = ["Batch", "BatchOutcome", "RowError", "record_values"]
+__all__ = ["Batch", "BatchOutcome", "RowError", "Staged", "record_values"]
 
 Row = tuple[int, list[str]]
+Prepared = tuple[int, list[str], dict[str, str]]
 _CLASSES: dict[str, Any] = {
     "lead": Lead, "account": Account, "contact": Contact, "opportunity": Opportunity,
 }  # fmt: skip
@@ -71,6 +74,22 @@ class _Item:
     record: ImportRecord
     fate: str = "create"  # create | skip | update | fold
     target: int | None = None  # the saved record updated, or the item folded into
+    # A record of the previous batch (still being saved) this row updates.
+    source: _Item | None = None
+    view: dict[str, Any] | None = None  # how duplicate rules see the record
+    keys: dict[str, str | None] | None = None  # its duplicate lookup keys
+
+
+@dataclass(slots=True)
+class Staged:
+    """A batch read and, where possible, built (see :meth:`Batch.stage`); ``rows`` counts
+    the file rows it covers, blank and rejected ones included."""
+
+    rows: int
+    outcome: BatchOutcome
+    prepared: list[Prepared] = field(default_factory=list)
+    items: list[_Item] | None = None
+    turns: list[Turns] = field(default_factory=list)  # round-robin turns its leads took
 
 
 def record_values(kind: str, record: ImportRecord) -> dict[str, Any]:
@@ -106,14 +125,40 @@ class Batch:
 
     def run(self, uow: UnitOfWork, rows: Sequence[Row]) -> BatchOutcome:
         """Build, check and write one batch's rows in ``uow`` (not committed here)."""
-        outcome = BatchOutcome()
-        prepared = self._prepare(rows, outcome)
-        self._resolve_accounts(uow, [raw for _, _, raw in prepared])
-        items = self._build(prepared, outcome)
-        self._assign(uow, items)
-        self._settle_duplicates(uow, items)
-        self._apply(uow, items, outcome)
-        return outcome
+        return self.save(uow, self.decide(uow, self.stage(rows)))
+
+    def stage(self, rows: Sequence[Row]) -> Staged:
+        """The part of a batch that needs no database: rows read as API input and, for
+        kinds that refer to no account, built into records and made ready for duplicate
+        checks. It can run ahead, in another thread, while earlier batches are saved."""
+        staged = Staged(len(rows), BatchOutcome())
+        staged.prepared = self._prepare(rows, staged.outcome)
+        if not account_reference_fields(self.kind):
+            staged.items = self._build(staged.prepared, staged.outcome)
+            if self.duplicates != "create" and self.kind != "opportunity":
+                records = [_check_values(self.kind, i.record) for i in staged.items]
+                _keep_checks(staged.items, prepare_checks(self.kind, records, {}))
+        return staged
+
+    def decide(self, uow: UnitOfWork, staged: Staged, in_flight: Sequence[_Item] = ()) -> Staged:
+        """Finish reading a staged batch (accounts resolved, records built), assign owners
+        and decide each row's fate, reading ``uow`` only. ``in_flight`` are the rows of the
+        previous batch while it is being saved: rows that duplicate them count as
+        duplicates of saved records."""
+        if staged.items is None:
+            self._resolve_accounts(uow, [raw for _, _, raw in staged.prepared])
+            staged.items = self._build(staged.prepared, staged.outcome)
+        self._assign(staged.items)
+        staged.turns = self.assigner.take_turns() if self.assigner else []
+        self._settle_duplicates(uow, staged.items, in_flight)
+        return staged
+
+    def save(self, uow: UnitOfWork, staged: Staged) -> BatchOutcome:
+        """Write a decided batch in ``uow`` (not committed here)."""
+        assert staged.items is not None
+        write_turns(uow, staged.turns)
+        self._apply(uow, staged.items, staged.outcome)
+        return staged.outcome
 
     def check(self, uow: UnitOfWork, rows: Sequence[Row]) -> list[RowError]:
         """The rows that would be rejected, without writing anything (for previews)."""
@@ -123,9 +168,7 @@ class Batch:
         self._build(prepared, outcome)
         return outcome.errors
 
-    def _prepare(
-        self, rows: Sequence[Row], outcome: BatchOutcome
-    ) -> list[tuple[int, list[str], dict[str, str]]]:
+    def _prepare(self, rows: Sequence[Row], outcome: BatchOutcome) -> list[Prepared]:
         prepared = []
         width = len(self.header)
         for line, cells in rows:
@@ -166,9 +209,7 @@ class Batch:
             else:
                 known[ref] = f"No account with id or name '{ref}'"
 
-    def _build(
-        self, prepared: Sequence[tuple[int, list[str], dict[str, str]]], outcome: BatchOutcome
-    ) -> list[_Item]:
+    def _build(self, prepared: Sequence[Prepared], outcome: BatchOutcome) -> list[_Item]:
         items = []
         for line, cells, raw in prepared:
             built = self.builder.build(raw)
@@ -178,54 +219,71 @@ class Batch:
                 items.append(_Item(line, cells, raw, built))
         return items
 
-    def _assign(self, uow: UnitOfWork, items: Sequence[_Item]) -> None:
+    def _assign(self, items: Sequence[_Item]) -> None:
         if self.assigner is None:
             return
         for item in items:
             if "owner_id" not in item.raw:
                 assert isinstance(item.record, Lead)
                 self.assigner.assign(item.record)
-        self.assigner.flush(uow)
 
     # --- duplicates ---------------------------------------------------------------------------
 
-    def _settle_duplicates(self, uow: UnitOfWork, items: list[_Item]) -> None:
-        """Decide each item's fate: a match among saved records goes first (*skip* skips,
-        *update* updates the best match of the same kind, else skips), then a match with
-        an earlier row of the batch (*skip* skips, *update* folds the row into it)."""
+    def _settle_duplicates(
+        self, uow: UnitOfWork, items: list[_Item], in_flight: Sequence[_Item]
+    ) -> None:
+        """Decide each item's fate: a match among saved records (or those of the batch
+        being saved) goes first: *skip* skips, *update* updates the best match of the
+        same kind, else skips; then a match with an earlier row of the batch: *skip*
+        skips, *update* folds the row into it."""
         if not items or self.duplicates == "create":
             return  # created anyway: no need to look
-        existing, within = self._matches(uow, items)
+        earlier = [i for i in in_flight if i.fate == "create"]
+        existing, within = self._matches(uow, earlier, items)
         for index, item in enumerate(items):
-            if existing[index] and self.duplicates != "create":
+            first = within[index]
+            if existing[index]:
                 target = best_match(self.kind, existing[index])
                 update = self.duplicates == "update" and target is not None
                 item.fate, item.target = ("update", target) if update else ("skip", None)
-            elif within[index] is not None and self.duplicates != "create":
+            elif first is not None and first < len(earlier):
+                update = self.duplicates == "update"
+                item.fate, item.source = ("update", earlier[first]) if update else ("skip", None)
+            elif first is not None:
                 item.fate = "skip" if self.duplicates == "skip" else "fold"
-                item.target = within[index]
+                item.target = first - len(earlier)
 
     def _matches(
-        self, uow: UnitOfWork, items: Sequence[_Item]
+        self, uow: UnitOfWork, earlier: Sequence[_Item], items: Sequence[_Item]
     ) -> tuple[list[list[Any]], list[int | None]]:
-        """Per item: the saved records it matches, and the index of an earlier match."""
+        """Per item: the saved records it matches, and the index (in ``earlier`` then
+        ``items``) of the first earlier row it duplicates."""
         if self.kind == "opportunity":
-            return self._opportunity_matches(uow, items)
-        return find_duplicates(uow, self.kind, [_check_values(self.kind, i.record) for i in items])
+            return self._opportunity_matches(uow, earlier, items)
+        checker = load_checker(uow, self.kind)
+        if not checker.rules:
+            return [[] for _ in items], [None] * len(items)
+        unchecked = [i for i in items if i.view is None]
+        if unchecked:
+            records = [_check_values(self.kind, i.record) for i in unchecked]
+            _keep_checks(unchecked, checker.prepare(records))
+        own, both = _checked(items), _checked([*earlier, *items])
+        within = checker.find_within(both.views, both, start=len(earlier))
+        return checker.find(own.views, own), within
 
     def _opportunity_matches(
-        self, uow: UnitOfWork, items: Sequence[_Item]
+        self, uow: UnitOfWork, earlier: Sequence[_Item], items: Sequence[_Item]
     ) -> tuple[list[list[Any]], list[int | None]]:
         """Opportunities have no duplicate rules: the same name on the same account is one."""
-        keys = [_opportunity_key(i.record) for i in items]
-        saved = uow.imports.opportunities_by_key(keys)
+        keys = [_opportunity_key(i.record) for i in [*earlier, *items]]
+        saved = uow.imports.opportunities_by_key(keys[len(earlier) :])
         first: dict[tuple[str, int], int] = {}
         within: list[int | None] = []
         for index, key in enumerate(keys):
             within.append(first.get(key))
             first.setdefault(key, index)
         found = [[_Match("opportunity", saved[k])] if k in saved else [] for k in keys]
-        return found, within
+        return found[len(earlier) :], within[len(earlier) :]
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -236,6 +294,8 @@ class Batch:
         outcome.created += len(created)
         outcome.skipped += sum(1 for i in items if i.fate == "skip")
         for item in items:
+            if item.source is not None:
+                item.target = item.source.record.id  # saved with the previous batch
             if item.fate == "update" and item.target is not None:
                 self._update(uow, item, outcome)
 
@@ -248,7 +308,7 @@ class Batch:
             while root.fate == "fold" and root.target is not None:
                 root = items[root.target]
             if root.fate == "update":
-                item.fate, item.target = "update", root.target
+                item.fate, item.target, item.source = "update", root.target, root.source
                 continue
             merged = {**root.raw, **item.raw}
             built = self.builder.build(merged)
@@ -329,6 +389,15 @@ class Batch:
             before, values, stages=self.lists.stages, lost_reasons=self.lists.lost_reasons,
             lead_sources=sources, **common,  # type: ignore[arg-type]
         )  # fmt: skip
+
+
+def _keep_checks(items: Sequence[_Item], checked: Checked) -> None:
+    for item, view, keys in zip(items, checked.views, checked.keys, strict=True):
+        item.view, item.keys = view, keys
+
+
+def _checked(items: Sequence[_Item]) -> Checked:
+    return Checked([i.view or {} for i in items], [i.keys or {} for i in items])
 
 
 def _check_values(kind: str, record: ImportRecord) -> dict[str, Any]:

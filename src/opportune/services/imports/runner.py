@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,10 +27,11 @@ from sqlalchemy import Engine
 
 from opportune.domain.imports import ColumnMapping
 from opportune.errors import ConflictError, NotFoundError, ValidationError
-from opportune.services.imports.batch import Batch, BatchOutcome
+from opportune.services.imports.batch import Batch, BatchOutcome, Staged
 from opportune.services.imports.error_file import ErrorFile, describe_errors, keep_lines_up_to
 from opportune.services.imports.hooks import load_assigner
 from opportune.services.imports.model import ImportJob, ImportOptions, ImportProgress
+from opportune.services.imports.prefetch import Prefetch
 from opportune.services.imports.setup import formats, make_builder
 from opportune.services.imports.source import CsvSource, count_rows, file_digest
 from opportune.services.uow import UnitOfWork
@@ -238,13 +240,36 @@ class _Loop:
             yield chunk
 
     def batches(self, rows: Iterator[tuple[int, list[str]]]) -> tuple[str, str | None]:
-        for chunk in self.chunks(rows):
-            with UnitOfWork(self.owner.engine, write=True) as uow:
-                self._one(uow, chunk)
-                uow.commit()
-            self._keep_statistics()
-            self._report()
+        """Each batch in its own transaction with the import's progress. While a batch is
+        saved (by a writer thread), the next one is decided on a read connection, checked
+        for duplicates against saved records and against the batch being saved."""
+        with (
+            Prefetch(self.chunks(rows), self.batch.stage) as staged_batches,
+            ThreadPoolExecutor(1, thread_name_prefix="import-writer") as writer,
+        ):
+            saving: Future[None] | None = None
+            in_flight: list[Any] = []
+            for staged in staged_batches:
+                with UnitOfWork(self.owner.engine) as uow:
+                    decided = self.batch.decide(uow, staged, in_flight)
+                if saving is not None:
+                    self._saved(saving)
+                saving = writer.submit(self._save, decided)
+                in_flight = decided.items or []
+            if saving is not None:
+                self._saved(saving)
         return "completed", None
+
+    def _save(self, staged: Staged) -> None:
+        with UnitOfWork(self.owner.engine, write=True) as uow:
+            self._one(uow, staged)
+            uow.commit()
+
+    def _saved(self, saving: Future[None]) -> None:
+        """Wait for a batch to be saved (raising what went wrong), then report it."""
+        saving.result()
+        self._keep_statistics()
+        self._report()
 
     def _keep_statistics(self) -> None:
         """Each time the import has doubled what it created, refresh the table's planner
@@ -257,9 +282,12 @@ class _Loop:
             uow.commit()
 
     def all_or_none(self, rows: Iterator[tuple[int, list[str]]]) -> tuple[str, str | None]:
-        with UnitOfWork(self.owner.engine, write=True) as uow:
-            for chunk in self.chunks(rows):
-                self._one(uow, chunk)
+        with (
+            UnitOfWork(self.owner.engine, write=True) as uow,
+            Prefetch(self.chunks(rows), self.batch.stage) as staged_batches,
+        ):
+            for staged in staged_batches:
+                self._one(uow, self.batch.decide(uow, staged))
                 self._report()
             if self.totals.errors == 0:
                 uow.commit()
@@ -271,13 +299,13 @@ class _Loop:
             uow.commit()
         return "failed", message
 
-    def _one(self, uow: UnitOfWork, chunk: list[tuple[int, list[str]]]) -> None:
-        outcome = self.batch.run(uow, chunk)
+    def _one(self, uow: UnitOfWork, staged: Staged) -> None:
+        outcome = self.batch.save(uow, staged)
         for error in outcome.errors:
             self.errors.add(error.line, error.cells, describe_errors(error.errors, self.headers))
         self.errors.flush()
         self.totals.add(outcome)
-        self.done += len(chunk)
+        self.done += staged.rows
         uow.imports.change(self.job.id, rows_done=self.done, **self.totals.columns())
 
     def _report(self) -> None:
