@@ -14,6 +14,7 @@ map this tree to their medium in exactly one place (``api/errors.py``, ``web/err
     └── ConflictError                   409  CONFLICT
         ├── ConvertedLeadError          409  CANNOT_UPDATE_CONVERTED_LEAD
         ├── DuplicateRecordError        409  DUPLICATES_DETECTED (a blocking duplicate rule)
+        ├── MergedRecordError           409  RECORD_MERGED (merged into another: read-only)
         └── StaleRecordError            409  STALE_RECORD
     RateLimitError (an OpportuneError)  429  RATE_LIMITED (retry after ``retry_after`` s)
 """
@@ -29,6 +30,7 @@ __all__ = [
     "ConvertedLeadError",
     "DuplicateRecordError",
     "FieldError",
+    "MergedRecordError",
     "NotFoundError",
     "OpportuneError",
     "PermissionDeniedError",
@@ -141,6 +143,23 @@ class DuplicateRecordError(ConflictError):
     def as_dict(self) -> dict[str, object]:
         """The error format, with the matching records."""
         return {**super().as_dict(), "matches": self.matches}
+
+
+class MergedRecordError(ConflictError):
+    """A lead, contact or account merged into another is read-only: it is kept only so
+    that the merge can be undone. ``merged_into_id`` names the record it was merged into."""
+
+    code = "RECORD_MERGED"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        merged_into_id: int | None = None,
+        fields: Iterable[FieldError] = (),
+    ) -> None:
+        super().__init__(message, fields=fields)
+        self.merged_into_id = merged_into_id
 
 
 class RateLimitError(OpportuneError):

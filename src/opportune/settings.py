@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # Rows per import batch: each batch is one transaction (and the most a killed import
     # loses); larger batches are faster, smaller ones report progress more often.
     import_batch_size: int = Field(default=5000, ge=1, le=100_000)
+    # Hours an uploaded import file is kept when no unfinished import reads it (an upload
+    # whose mapping was never finished, the file of a finished import); removed after by
+    # the clean-up at server start and by ``opportune import cleanup``.
+    import_upload_retention_hours: int = Field(default=24, ge=1)
 
     @model_validator(mode="after")
     def _fill_defaults_and_check_secrets(self) -> Settings:

@@ -3,7 +3,8 @@
 One :class:`ImportRunner` per application (``app.state.import_runner``): it starts
 ``core.imports.run`` in a thread per import (never two threads for the same import),
 keeps each running import's latest progress report for the pages to show, and at
-start-up resumes the imports an earlier process left unfinished.
+start-up removes old uploads nothing needs and resumes the imports an earlier process left
+unfinished.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ class ImportRunner:
         return self._progress.get(import_id)
 
     def resume_interrupted(self) -> None:
-        """Resume, in the background, the imports an earlier process left unfinished."""
+        """Resume, in the background, the imports an earlier process left unfinished, after
+        removing the old uploads no unfinished import reads."""
         self._resumer = threading.Thread(target=self._resume, name="import-resume", daemon=True)
         self._resumer.start()
 
@@ -76,6 +78,10 @@ class ImportRunner:
 
     def _resume(self) -> None:
         try:
+            self.core.imports.cleanup_uploads()
+        except Exception:  # a file that cannot be removed must not stop the resume
+            log.exception("Removing old import uploads failed")
+        try:
             self.core.imports.resume_interrupted()
         except Exception:
             log.exception("Resuming interrupted imports failed")
@@ -89,7 +95,7 @@ def runner_of(request: Request) -> ImportRunner:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Resume interrupted imports when the server starts."""
+    """Clean old uploads and resume interrupted imports when the server starts."""
     runner: ImportRunner = app.state.import_runner
     runner.resume_interrupted()
     yield

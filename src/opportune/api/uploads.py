@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from opportune.errors import ValidationError
+from opportune.services.imports.cleanup import uploads_root
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
@@ -48,8 +49,9 @@ def safe_file_name(name: str | None) -> str:
 
 
 def uploads_dir(data_dir: Path, user_id: int) -> Path:
-    """Where ``user_id``'s uploads are kept."""
-    return data_dir / "imports" / "uploads" / str(user_id)
+    """Where ``user_id``'s uploads are kept (until the clean-up removes them, see
+    :mod:`opportune.services.imports.cleanup`)."""
+    return uploads_root(data_dir) / str(user_id)
 
 
 def stored_upload(data_dir: Path, user_id: int, token: str) -> Path:

@@ -109,6 +109,7 @@ KIND = RecordKind(
     shown=_shown,
     options=OPTIONS,
     aliases=ALIASES,
+    duplicate_rules=True,
     after_show=_related,
     add_hint="The name is required; you own it unless --owner says otherwise.",
     examples={

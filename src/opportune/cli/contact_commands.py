@@ -70,6 +70,7 @@ KIND = RecordKind(
     shown=_shown,
     options=OPTIONS,
     aliases=ALIASES,
+    duplicate_rules=True,
     add_hint="The last name is required; --account ID puts the contact at an account.",
     examples={
         "add": "opportune contact add --first-name Mei --last-name Ng --account 7 --title CFO",

@@ -1,5 +1,5 @@
 """``opportune import``: import leads, accounts, contacts and opportunities from CSV files,
-with a progress bar, and list, show, resume and revert imports."""
+with a progress bar; list, show, resume and revert imports; remove old uploads."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from opportune.services.imports import ImportJob, ImportPreview, ImportProgress
 
 app = typer.Typer(
     help="Import leads, accounts, contacts and opportunities from CSV files; list, show, "
-    "resume and revert imports, and list saved column mappings.",
+    "resume and revert imports, list saved column mappings and remove old uploads.",
     no_args_is_help=True,
 )
 
@@ -346,3 +346,30 @@ def mappings(
     rows = [(m.object_type, m.name, ", ".join(f"{h}→{f or '-'}" for h, f in m.columns.items()))
             for m in saved]  # fmt: skip
     print_table(("Type", "Name", "Columns"), rows)
+
+
+@app.command("cleanup")
+def cleanup(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Remove uploaded import files that no unfinished import reads and that are older
+    than OPPORTUNE_IMPORT_UPLOAD_RETENTION_HOURS (the server does it when it starts).
+
+    Example: opportune import cleanup
+    """
+    core = get_state(ctx).open()
+    done = core.imports.cleanup_uploads()
+    if as_json:
+        print_json(dataclasses.asdict(done))
+        return
+    hours = core.settings.import_upload_retention_hours
+    note(
+        f"Removed {done.removed} upload{'s' if done.removed != 1 else ''} "
+        f"({_size(done.freed_bytes)}); kept {done.kept} that an unfinished import reads "
+        f"or that are newer than {hours} hours."
+    )
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count} bytes"

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from opportune.cli import lead_conversion
+from opportune.cli.duplicate_alerts import SavedAlerts, find_alerts
 from opportune.cli.lead_fields import parse_assignments, to_service_data, with_lead_fields
 from opportune.cli.output import note, print_json, print_record, print_table
 from opportune.cli.state import get_state
@@ -44,12 +45,21 @@ def _record(ctx: typer.Context, lead: Lead) -> dict[str, Any]:
     return get_state(ctx).open().leads.lookups().record(lead)
 
 
-def _print_lead(record: dict[str, Any], *, as_json: bool, heading: str = "Lead") -> None:
+def _print_lead(
+    record: dict[str, Any],
+    *,
+    as_json: bool,
+    heading: str = "Lead",
+    alerts: SavedAlerts | None = None,
+) -> None:
+    """Print a lead; after a save, also the possible duplicates alert rules found."""
     if as_json:
-        print_json(record)
-        return
-    ordered = {key: record.get(key) for key in RECORD_ORDER}
-    print_record(f"{heading} {record['id']} · {record['name']} ({record['company']})", ordered)
+        print_json({**record, **alerts.as_json()} if alerts else record)
+    else:
+        ordered = {key: record.get(key) for key in RECORD_ORDER}
+        print_record(f"{heading} {record['id']} · {record['name']} ({record['company']})", ordered)
+    if alerts:
+        alerts.warn()
 
 
 @app.command("add")
@@ -74,7 +84,8 @@ def add(
     core, actor = state.open(), state.actor()
     data = to_service_data(fields, actor, core.users.list())
     lead = core.leads.create(actor, data, assign=assign)
-    _print_lead(_record(ctx, lead), as_json=as_json, heading="Created lead")
+    alerts = find_alerts(core, actor, "lead", lead.id or 0, event="create")
+    _print_lead(_record(ctx, lead), as_json=as_json, heading="Created lead", alerts=alerts)
 
 
 @app.command("update")
@@ -103,7 +114,8 @@ def update(
     core, actor = state.open(), state.actor()
     data = to_service_data(changes, actor, core.users.list())
     lead = core.leads.update(actor, lead_id, data, expected_version=expect_version)
-    _print_lead(_record(ctx, lead), as_json=as_json, heading="Updated lead")
+    alerts = find_alerts(core, actor, "lead", lead_id, event="edit")
+    _print_lead(_record(ctx, lead), as_json=as_json, heading="Updated lead", alerts=alerts)
 
 
 @app.command("show")

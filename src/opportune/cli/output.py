@@ -81,6 +81,11 @@ def note(message: str, style: str = "") -> None:
     console().print(Text(message, style=style))
 
 
+def warn(message: str) -> None:
+    """Print a warning for people on stderr (stdout keeps only the data), on one line."""
+    Console(stderr=True, highlight=False, soft_wrap=True).print(Text(message, style="yellow"))
+
+
 def user_record(user: User) -> dict[str, Any]:
     """A user as shown and exported: never the password hash."""
     return {

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Protocol
 
 import typer
 
+from opportune.cli.duplicate_alerts import SavedAlerts, find_alerts
 from opportune.cli.fields import FieldOption, changes, to_service_data, with_fields
 from opportune.cli.options import ExpectVersion, JsonOption, SetOption, YesOption
 from opportune.cli.output import note, print_json, print_record, print_table
@@ -54,7 +55,8 @@ class RecordKind:
     ``title`` names a record in headings and prompts ("account 3 · Acme"); ``shown``
     picks and formats the values of its panel; ``after_show`` prints related lists under
     it on ``show``. ``examples`` holds an example line per command for its help, and
-    ``add_hint`` says what ``add`` needs (its required fields).
+    ``add_hint`` says what ``add`` needs (its required fields). With ``duplicate_rules``,
+    ``add`` and ``update`` also tell of the possible duplicates alert rules found.
     """
 
     noun: str
@@ -67,6 +69,7 @@ class RecordKind:
     examples: Mapping[str, str]
     after_show: Callable[[Session, dict[str, Any]], None] | None = None
     add_hint: str = ""
+    duplicate_rules: bool = False
 
     def help(self, command: str, text: str) -> str:
         """A command's help: what it does, then its example."""
@@ -83,6 +86,23 @@ class RecordKind:
                      self.shown(s, values))  # fmt: skip
         if self.after_show is not None and not verb:
             self.after_show(s, values)
+
+    def print_saved(self, s: Session, record: Any, *, as_json: bool, event: str) -> None:
+        """Print a record just created or changed (``event``), then the possible duplicates
+        alert rules found: a warning on stderr, and ``possible_duplicates`` in its JSON."""
+        verb = "Created" if event == "create" else "Updated"
+        alerts = self._alerts(s, record.id, event)
+        if as_json and alerts is not None:
+            print_json({**self.present(s, record), **alerts.as_json()})
+        else:
+            self.print(s, record, as_json=as_json, verb=verb)
+        if alerts is not None:
+            alerts.warn()
+
+    def _alerts(self, s: Session, record_id: int, event: str) -> SavedAlerts | None:
+        if not self.duplicate_rules:
+            return None
+        return find_alerts(s.core, s.actor, self.noun, record_id, event=event)
 
 
 def add_record_commands(app: typer.Typer, kind: RecordKind, *, add: bool = True) -> None:
@@ -108,7 +128,8 @@ def _add(kind: RecordKind) -> Callable[..., None]:
     def add(ctx: typer.Context, fields: dict[str, object], as_json: JsonOption = False) -> None:
         s = session(ctx)
         data = to_service_data(fields, s.actor, s.users)
-        kind.print(s, kind.service(s.core).create(s.actor, data), as_json=as_json, verb="Created")
+        record = kind.service(s.core).create(s.actor, data)
+        kind.print_saved(s, record, as_json=as_json, event="create")
 
     return add
 
@@ -137,7 +158,7 @@ def _update(kind: RecordKind) -> Callable[..., None]:
         record = kind.service(s.core).update(
             s.actor, record_id, data, expected_version=expect_version
         )
-        kind.print(s, record, as_json=as_json, verb="Updated")
+        kind.print_saved(s, record, as_json=as_json, event="edit")
 
     return update
 

@@ -24,6 +24,7 @@ from opportune.domain.fields import (
     stamp_new,
     text,
 )
+from opportune.domain.merged import check_not_merged
 from opportune.domain.picklists import INDUSTRIES, RATINGS, PicklistValue
 from opportune.errors import FieldError, ValidationError
 
@@ -146,7 +147,9 @@ def update_account(
 
     Only the account-is-its-own-parent cycle is caught here; the service checks the
     rest of the hierarchy with :func:`check_parent`, which needs the parent's ancestors.
+    An account merged into another is read-only.
     """
+    check_not_merged(account)
     values = _account_values(raw, sources, account_id=account.id, creating=False)
     updated = dataclasses.replace(account, **values)  # type: ignore[arg-type]
     return finish_update(account, updated, actor_id=actor_id, now=now)

@@ -23,6 +23,7 @@ from opportune.domain.fields import (
     stamp_new,
     text,
 )
+from opportune.domain.merged import check_not_merged
 from opportune.domain.picklists import SALUTATIONS, PicklistValue
 from opportune.errors import FieldError, ValidationError
 
@@ -137,8 +138,10 @@ def update_contact(
 ) -> tuple[Contact, list[str]]:
     """Apply raw changes to a contact; return the new contact and the changed fields.
 
-    Setting ``account_id`` moves the contact to that account; ``None`` detaches it.
+    Setting ``account_id`` moves the contact to that account; ``None`` detaches it. A
+    contact merged into another is read-only.
     """
+    check_not_merged(contact)
     values = _contact_values(raw, sources, creating=False)
     updated = dataclasses.replace(contact, **values)  # type: ignore[arg-type]
     return finish_update(contact, updated, actor_id=actor_id, now=now)

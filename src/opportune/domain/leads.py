@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from opportune.domain.lead_fields import clean_fields, field_error
+from opportune.domain.merged import check_not_merged
 from opportune.domain.picklists import LeadStatus, PicklistValue, find_by_label
 from opportune.errors import ConvertedLeadError, FieldError, ValidationError
 
@@ -200,9 +201,12 @@ def new_lead(
 
 
 def check_editable(lead: Lead) -> None:
-    """Raise :class:`ConvertedLeadError` for a converted lead, which is read-only."""
+    """Raise :class:`ConvertedLeadError` for a converted lead and
+    :class:`~opportune.errors.MergedRecordError` for a lead merged into another: both are
+    read-only."""
     if lead.is_converted:
         raise ConvertedLeadError(f"Lead {lead.id} is converted and can no longer be edited")
+    check_not_merged(lead)
 
 
 def update_lead(
@@ -215,8 +219,8 @@ def update_lead(
 ) -> tuple[Lead, list[str]]:
     """Apply raw changes to a lead; return the new lead and the names of changed columns.
 
-    A converted lead is read-only. Reassigning to someone else marks the lead unread by
-    its new owner; an edit by the owner marks it read.
+    A converted or merged lead is read-only. Reassigning to someone else marks the lead
+    unread by its new owner; an edit by the owner marks it read.
     """
     check_editable(lead)
     values = _lead_values(raw, picklists, creating=False)

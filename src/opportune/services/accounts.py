@@ -15,6 +15,7 @@ from opportune.domain.accounts import Account, check_parent, new_account, update
 from opportune.domain.contacts import Contact
 from opportune.domain.field_history import FieldChange, field_changes
 from opportune.domain.listing import Page, SortKind
+from opportune.domain.merged import check_not_merged
 from opportune.domain.picklists import INDUSTRIES, RATINGS
 from opportune.domain.users import User
 from opportune.errors import (
@@ -96,13 +97,13 @@ class AccountService:
         """
         with UnitOfWork(self.engine, write=True) as uow:
             account = _get(uow, account_id)
-            if expected_version is not None and expected_version != account.version:
-                raise _stale(account)
             now = self.clock()
             sources = load_lead_picklists(uow).sources
             updated, changed = update_account(
                 account, data, sources=sources, actor_id=_id(actor), now=now
             )
+            if expected_version is not None and expected_version != account.version:
+                raise _stale(account)
             _check_references(uow, updated, changed)
             if "parent_account_id" in changed and updated.parent_account_id is not None:
                 ancestors = uow.accounts.ancestor_ids(updated.parent_account_id)
@@ -123,10 +124,12 @@ class AccountService:
         """Delete an account that nothing refers to any more.
 
         Contacts, opportunities, child accounts and activities must be moved or deleted
-        first; until then the account is refused with ``DELETE_FAILED``.
+        first; until then the account is refused with ``DELETE_FAILED``. An account merged
+        into another is refused with ``RECORD_MERGED``: undo the merge first.
         """
         with UnitOfWork(self.engine, write=True) as uow:
             account = _get(uow, account_id)
+            check_not_merged(account)
             require_can_delete(actor, account.owner_id, "account")
             dependants = uow.accounts.dependants(account_id)
             if dependants:

@@ -20,6 +20,7 @@ from opportune.domain.assignment_validation import parse_rule
 from opportune.domain.field_history import field_changes
 from opportune.domain.leads import Lead
 from opportune.domain.listing import Cursor, LeadListQuery
+from opportune.domain.merged import check_not_merged
 from opportune.domain.users import Role, User
 from opportune.errors import (
     ConflictError,
@@ -150,6 +151,7 @@ class AssignmentService(QueueAdmin, GroupAdmin):
             lead = uow.leads.get(lead_id)
             if lead is None:
                 raise NotFoundError.for_record("Lead", lead_id)
+            check_not_merged(lead)
             if lead.queue_id is None:
                 raise ConflictError(
                     f"Lead {lead_id} is not in a queue (someone may have taken it already)",

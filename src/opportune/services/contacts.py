@@ -14,6 +14,7 @@ from opportune.db.repositories.accounts import ContactListQuery
 from opportune.domain.contacts import Contact, new_contact, update_contact
 from opportune.domain.field_history import FieldChange, field_changes
 from opportune.domain.listing import Page, SortKind
+from opportune.domain.merged import check_not_merged
 from opportune.domain.opportunities import ContactRole, Opportunity
 from opportune.domain.users import User
 from opportune.errors import (
@@ -92,13 +93,13 @@ class ContactService:
         detaches it). With ``expected_version``, refuse if someone changed it since."""
         with UnitOfWork(self.engine, write=True) as uow:
             contact = _get(uow, contact_id)
-            if expected_version is not None and expected_version != contact.version:
-                raise _stale(contact)
             now = self.clock()
             sources = load_lead_picklists(uow).sources
             updated, changed = update_contact(
                 contact, data, sources=sources, actor_id=_id(actor), now=now
             )
+            if expected_version is not None and expected_version != contact.version:
+                raise _stale(contact)
             _check_references(uow, updated, changed)
             screen = screen_duplicates(
                 uow, "contact", dataclasses.asdict(updated), event="edit", exclude_id=contact_id
@@ -113,9 +114,11 @@ class ContactService:
         return updated
 
     def delete(self, actor: User, contact_id: int) -> None:
-        """Delete a contact that no contact role or activity refers to any more."""
+        """Delete a contact that no contact role or activity refers to any more (and that
+        was not merged into another: undo the merge first)."""
         with UnitOfWork(self.engine, write=True) as uow:
             contact = _get(uow, contact_id)
+            check_not_merged(contact)
             require_can_delete(actor, contact.owner_id, "contact")
             dependants = uow.contacts.dependants(contact_id)
             if dependants:

@@ -37,6 +37,7 @@ from opportune.domain.users import User
 from opportune.errors import (
     ConvertedLeadError,
     FieldError,
+    MergedRecordError,
     NotFoundError,
     OpportuneError,
     ValidationError,
@@ -323,7 +324,7 @@ class _Loader:
             return [FieldError("lead_id", "INVALID_CROSS_REFERENCE_KEY", message)]
         if isinstance(options, list):
             return options
-        if lead.is_converted:  # the plan says so; no need to look for duplicates
+        if lead.is_converted or lead.merged_into_id is not None:  # the plan refuses it
             return Resolved(options, [], [])
         return resolve_duplicates(options, finder.suggestions(lead), self.action)
 
@@ -420,6 +421,9 @@ def _as_error(result: ConversionResult) -> OpportuneError:
     codes = {e.code for e in result.errors}
     if "CANNOT_UPDATE_CONVERTED_LEAD" in codes:
         return ConvertedLeadError(result.errors[0].message, fields=result.errors)
+    if MergedRecordError.code in codes:
+        merged = next(e for e in result.errors if e.code == MergedRecordError.code)
+        return MergedRecordError(merged.message, fields=result.errors)
     missing = [e for e in result.errors if e.field == "lead_id" and "No lead" in e.message]
     if missing:
         return NotFoundError.for_record("Lead", result.lead_id)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from opportune.domain.field_history import FieldChange, field_changes
 from opportune.domain.leads import Lead, LeadPicklists, mark_read_by, new_lead, update_lead
 from opportune.domain.listing import Page
+from opportune.domain.merged import check_not_merged
 from opportune.domain.users import User
 from opportune.errors import (
     FieldError,
@@ -100,15 +101,19 @@ class LeadService:
         *,
         expected_version: int | None = None,
     ) -> Lead:
-        """Change a lead. With ``expected_version``, refuse if someone changed it since."""
+        """Change a lead. With ``expected_version``, refuse if someone changed it since.
+
+        Converted and merged leads are read-only (:class:`~opportune.errors.ConvertedLeadError`,
+        :class:`~opportune.errors.MergedRecordError`).
+        """
         with UnitOfWork(self.engine, write=True) as uow:
             lead = _get(uow, lead_id)
-            if expected_version is not None and expected_version != lead.version:
-                raise _stale(lead)
             now = self.clock()
             updated, changed = update_lead(
                 lead, data, picklists=load_lead_picklists(uow), actor_id=_id(actor), now=now
             )
+            if expected_version is not None and expected_version != lead.version:
+                raise _stale(lead)
             if "owner_id" in changed:
                 _check_owner(uow, updated.owner_id)
             screen = screen_duplicates(
@@ -124,9 +129,11 @@ class LeadService:
         return updated
 
     def delete(self, actor: User, lead_id: int) -> None:
-        """Delete a lead for good."""
+        """Delete a lead for good (not one merged into another: undo the merge first)."""
         with UnitOfWork(self.engine, write=True) as uow:
-            require_can_delete_lead(actor, _get(uow, lead_id))
+            lead = _get(uow, lead_id)
+            check_not_merged(lead)
+            require_can_delete_lead(actor, lead)
             uow.leads.delete(lead_id)
             uow.commit()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from opportune import Opportune, User
+from opportune.api import create_app
 from opportune.services.filters import LeadFilters
+from opportune.services.imports.cleanup import uploads_root
 from tests.e2e.api.conftest import Headers
 from tests.e2e.api.helpers import assert_error
 
@@ -226,3 +229,17 @@ def test_imports_need_a_signed_in_user(client: TestClient) -> None:
     assert_error(client.get("/api/v1/imports"), 401)
     files = {"file": ("x.csv", GOOD.encode(), "text/csv")}
     assert_error(client.post("/api/v1/imports", data={"object_type": "lead"}, files=files), 401)
+
+
+def test_the_server_removes_old_uploads_nothing_needs_when_it_starts(core: Opportune) -> None:
+    folder = uploads_root(core.settings.data_dir) / "1" / ("a" * 32)
+    folder.mkdir(parents=True)
+    (folder / "leads.csv").write_text(GOOD)
+    then = time.time() - 25 * 3600
+    for item in (folder / "leads.csv", folder):
+        os.utime(item, (then, then))
+
+    with TestClient(create_app(core=core)):
+        pass  # start-up runs the clean-up; shutting down waits for it
+
+    assert not folder.exists()

@@ -124,3 +124,19 @@ def test_accounts_and_contacts_show_where_they_were_merged(
     assert client.get(f"/api/v1/accounts/{b.id}", headers=as_rep).json()["merged_into_id"] == a.id
     names = [x["name"] for x in client.get("/api/v1/accounts", headers=as_rep).json()["items"]]
     assert names == ["Acme"]
+
+
+def test_a_merged_lead_is_read_only_with_409_naming_its_master(
+    client: TestClient, core: Opportune, rep: User, as_rep: Headers
+) -> None:
+    a, b = lead(core, rep, "Ames"), lead(core, rep, "Ames")
+    core.merges.merge(rep, "lead", a, [a, b])
+    before = every_row(core, but_tables=("api_tokens",))
+
+    changed = client.patch(f"/api/v1/leads/{b}", headers=as_rep, json={"title": "CEO"})
+    deleted = client.delete(f"/api/v1/leads/{b}", headers=as_rep)
+
+    says = f"Lead {b} was merged into lead {a}; edit lead {a} or undo the merge"
+    assert assert_error(changed, 409) == {"code": "RECORD_MERGED", "message": says, "fields": []}
+    assert assert_error(deleted, 409, "RECORD_MERGED")["message"] == says
+    assert every_row(core, but_tables=("api_tokens",)) == before

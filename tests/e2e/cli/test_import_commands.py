@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from tests.e2e.cli.conftest import Run, ok_json, one_error_line
@@ -116,3 +118,27 @@ def test_bad_options_are_one_error_line(run: Run, tmp_path: Path) -> None:
     line = one_error_line(run("import", "contacts", str(path), "--mapping", "nope"), 3)
     assert "No saved contact mapping named 'nope'" in line
     assert "Import 9" in one_error_line(run("import", "show", "9"), 3)
+
+
+def test_cleanup_removes_old_uploads_and_says_what_it_kept(run: Run, tmp_path: Path) -> None:
+    setup(run)
+    env = {"OPPORTUNE_DATA_DIR": str(tmp_path / "d"),
+           "OPPORTUNE_IMPORT_UPLOAD_RETENTION_HOURS": "2"}  # fmt: skip
+    uploads = tmp_path / "d" / "imports" / "uploads" / "1"
+    for token, hours in (("a" * 32, 3), ("b" * 32, 1)):
+        (uploads / token).mkdir(parents=True)
+        (uploads / token / "leads.csv").write_text(LEADS)
+        then = time.time() - hours * 3600
+        for item in (uploads / token / "leads.csv", uploads / token):
+            os.utime(item, (then, then))
+
+    result = run("import", "cleanup", env=env)
+
+    assert result.exit_code == 0, result.output
+    assert " ".join(result.stdout.split()) == (
+        f"Removed 1 upload ({len(LEADS)} bytes); kept 1 that an unfinished import reads "
+        "or that are newer than 2 hours."
+    )
+    assert not (uploads / ("a" * 32)).exists() and (uploads / ("b" * 32)).is_dir()
+    again = ok_json(run("import", "cleanup", "--json", env=env))
+    assert again == {"removed": 0, "freed_bytes": 0, "kept": 1}

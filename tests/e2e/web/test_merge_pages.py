@@ -86,3 +86,17 @@ def test_a_blocked_undo_offers_to_force_it(
     forced = client.post(f"/merges/{merge.id}/undo", data={"csrf_token": token, "force": "1"})
     assert forced.status_code == 303 and forced.headers["location"] == f"/accounts/{acme.id}"
     assert core.accounts.get(rep, other.id or 0).merged_into_id is None
+
+
+def test_a_merged_lead_page_offers_no_edits_and_refuses_them(
+    client: TestClient, core: Opportune, rep: User, sign_in: SignIn
+) -> None:
+    sign_in(rep)
+    a, b = lead(core, rep, "Vale"), lead(core, rep, "Vale")
+    core.merges.merge(rep, "lead", a, [a, b])
+    page = client.get(f"/leads/{b}").text
+    assert f'hx-get="/leads/{b}/convert"' not in page
+    assert f'hx-get="/leads/{a}/convert"' in client.get(f"/leads/{a}").text
+    refused = client.get(f"/leads/{b}/fields/title/edit")
+    assert refused.status_code == 409
+    assert f"Lead {b} was merged into lead {a}; edit lead {a} or undo the merge" in refused.text

@@ -102,20 +102,22 @@ class ConversionRepository:
     def account_candidates(
         self, name_keys: Iterable[str], domains: Iterable[str], limit: int = 1000
     ) -> list[Account]:
-        """Accounts with one of these company keys or web domains."""
+        """Accounts with one of these company keys or web domains (not merged ones)."""
         c = t.accounts.c
         names, sites = set(name_keys), set(domains)
         if not names and not sites:
             return []
         stmt = _columns(t.accounts, Account).where(
-            or_(self._one_of(c.name_key, names), self._one_of(c.website_domain, sites))
+            or_(self._one_of(c.name_key, names), self._one_of(c.website_domain, sites)),
+            c.merged_into_id.is_(None),
         )
         return [_build(Account, row) for row in self.conn.execute(stmt.limit(limit)).mappings()]
 
     def contact_candidates(
         self, email_keys: Iterable[str], name_keys: Iterable[str], limit: int = 1000
     ) -> list[tuple[Contact, str | None]]:
-        """Contacts with one of these email or name keys, with their account's name."""
+        """Contacts with one of these email or name keys, with their account's name (not
+        merged ones)."""
         c, a = t.contacts.c, t.accounts.c
         emails, names = set(email_keys), set(name_keys)
         if not emails and not names:
@@ -125,6 +127,7 @@ class ConversionRepository:
             .add_columns(a.name.label("account_name"))
             .outerjoin(t.accounts, a.id == c.account_id)
             .where(or_(self._one_of(c.email_key, emails), self._one_of(c.name_key, names)))
+            .where(c.merged_into_id.is_(None))
         )
         rows = self.conn.execute(stmt.limit(limit)).mappings()
         return [(_build(Contact, row), row["account_name"]) for row in rows]

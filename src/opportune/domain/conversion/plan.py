@@ -19,6 +19,7 @@ from opportune.domain.contacts import Contact
 from opportune.domain.conversion.mapping import LEAD_VALUE_FIELDS, FieldMapping, mapping_for
 from opportune.domain.conversion.options import ConvertOptions
 from opportune.domain.leads import Lead
+from opportune.domain.merged import MERGED, merged_message
 from opportune.domain.opportunities import ContactRole, Opportunity
 from opportune.domain.picklists import LeadStatus, find_by_label
 from opportune.domain.stages import Stage
@@ -154,12 +155,25 @@ def _check(
 ) -> list[FieldError]:
     if lead.is_converted:
         return [FieldError("lead_id", CONVERTED, f"Lead {lead.id} is already converted")]
+    merged = _merged_errors(lead, targets)
+    if merged:
+        return merged
     return [
         *_status_errors(options, setup),
         *_account_errors(options, targets),
         *_contact_errors(options, targets),
         *_opportunity_errors(options, targets),
         *_owner_errors(lead, options, setup),
+    ]
+
+
+def _merged_errors(lead: Lead, targets: ConversionTargets) -> list[FieldError]:
+    """A merged lead cannot be converted, nor a lead into a merged account or contact."""
+    named = (("lead_id", lead), ("account_id", targets.account), ("contact_id", targets.contact))
+    return [
+        FieldError(field, MERGED, message)
+        for field, record in named
+        if (message := merged_message(record)) is not None
     ]
 
 

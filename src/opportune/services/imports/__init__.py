@@ -4,9 +4,10 @@ duplicates, assignment, resumable batches, error files, revert).
 Layout: ``service`` is the library API (:class:`ImportService`), ``runner`` the batch
 loop, ``batch`` what one batch does, ``setup`` reading a file's layout, ``source`` the
 CSV stream, ``error_file`` the rejected rows, ``hooks`` the duplicate and assignment
-services, ``model`` the dataclasses handed out.
+services, ``model`` the dataclasses handed out, ``cleanup`` removing old uploads.
 """
 
+from opportune.services.imports.cleanup import UploadCleanup
 from opportune.services.imports.model import (
     ImportJob,
     ImportOptions,
@@ -24,4 +25,5 @@ __all__ = [
     "ImportProgress",
     "ImportService",
     "SavedMapping",
+    "UploadCleanup",
 ]

@@ -12,6 +12,7 @@ import builtins
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -26,6 +27,12 @@ from opportune.errors import (
 )
 from opportune.services.clock import Clock
 from opportune.services.imports.batch import Batch
+from opportune.services.imports.cleanup import (
+    UNFINISHED,
+    UploadCleanup,
+    remove_stale_uploads,
+    uploads_root,
+)
 from opportune.services.imports.error_file import describe_errors
 from opportune.services.imports.model import (
     ImportJob,
@@ -160,6 +167,19 @@ class ImportService:
         if not resume:
             return [self._job(j.id) for j in waiting]
         return [self.run(j.id) for j in waiting]
+
+    def cleanup_uploads(self) -> UploadCleanup:
+        """Remove the uploaded files that no unfinished import reads and that are older than
+        ``import_upload_retention_hours`` (see :mod:`opportune.services.imports.cleanup`).
+
+        Run at server start and by ``opportune import cleanup``; error files stay.
+        """
+        with UnitOfWork(self.engine) as uow:
+            unfinished = uow.imports.with_status(*UNFINISHED)
+        keep = {Path(row["stored_path"]).resolve() for row in unfinished if row["stored_path"]}
+        retention = timedelta(hours=self.settings.import_upload_retention_hours)
+        cutoff = (self.clock() - retention).timestamp()
+        return remove_stale_uploads(uploads_root(self.settings.data_dir), keep, cutoff)
 
     # --- looking ----------------------------------------------------------------------------
 

@@ -36,7 +36,8 @@ def page_context(lead: Lead, lookups: LeadLookups) -> dict[str, Any]:
     return {
         "lead": lead, "record": lookups.record(lead), "status_kind": status_kind(status),
         "is_closed": status.needs_close_reason, "steps": status_path(lead, lookups),
-        "sections": PAGE_SECTIONS, "editable": not lead.is_converted,
+        "sections": PAGE_SECTIONS,
+        "editable": not lead.is_converted and lead.merged_into_id is None,
         "created_by": lookups.user_name(lead.created_by_id),
         "updated_by": lookups.user_name(lead.updated_by_id),
         "display_value": display_value,
