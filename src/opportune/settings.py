@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # Rows per import batch: each batch is one transaction (and the most a killed import
     # loses); larger batches are faster, smaller ones report progress more often.
     import_batch_size: int = Field(default=5000, ge=1, le=100_000)
+    # An import with at least this many rows left runs its duplicate checks in a second
+    # process (another core), which starting costs about a second; 0 always does.
+    import_check_process_min_rows: int = Field(default=50_000, ge=0)
     # Hours an uploaded import file is kept when no unfinished import reads it (an upload
     # whose mapping was never finished, the file of a finished import); removed after by
     # the clean-up at server start and by ``opportune import cleanup``.

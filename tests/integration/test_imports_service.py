@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import multiprocessing
 from pathlib import Path
 from typing import Any
 
@@ -209,12 +210,14 @@ def test_duplicates_update_the_match_with_the_rows_values(
 
 
 @pytest.mark.parametrize("choice", ["skip", "update"])
+@pytest.mark.parametrize("checks", ["in this process", "in a second process"])
 def test_duplicates_in_the_previous_batch_are_found_while_it_is_being_saved(
-    core: Opportune, admin: User, tmp_path: Path, choice: str
+    core: Opportune, admin: User, tmp_path: Path, choice: str, checks: str
 ) -> None:
     # Batches of two: each row repeats a person of the batch before, which the next
     # batch is checked against while that batch is still being written.
     core.settings.import_batch_size = 2
+    core.settings.import_check_process_min_rows = 0 if checks == "in a second process" else 10**9
     people = [f"P{i},Q{i},Co{i},p{i}@x.example" for i in range(6)]
     lines = [people[0], people[1], people[0], people[2], people[3], people[2] + "x",
              people[4], people[5], people[4], people[5]]  # fmt: skip
@@ -230,6 +233,7 @@ def test_duplicates_in_the_previous_batch_are_found_while_it_is_being_saved(
     titles = dict(saved)
     assert titles["p0@x.example"] == ("T0" if choice == "skip" else "T2")
     assert titles["p4@x.example"] == ("T6" if choice == "skip" else "T8")
+    assert not multiprocessing.active_children()  # the check process ended with the import
 
 
 def test_opportunities_repeated_in_the_next_batch_are_one(

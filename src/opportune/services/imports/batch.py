@@ -33,6 +33,7 @@ from opportune.domain.opportunities import Opportunity, update_opportunity
 from opportune.errors import FieldError, OpportuneError, ValidationError
 from opportune.services.assigner import Turns, write_turns
 from opportune.services.duplicate_checks import Checked, load_checker, prepare_checks
+from opportune.services.imports.check_process import CheckProcess
 from opportune.services.imports.hooks import Assigner, best_match
 from opportune.services.uow import UnitOfWork
 
@@ -120,6 +121,8 @@ class Batch:
         self.formats, self.defaults, self.builder, self.lists = formats, defaults, builder, lists
         self.duplicates, self.assigner = duplicates, assigner
         self.import_id, self.actor_id, self.now = import_id, actor_id, now
+        # Set while a large import's duplicate checks run in a second process.
+        self.checks: CheckProcess | None = None
 
     # --- the steps ----------------------------------------------------------------------------
 
@@ -267,7 +270,10 @@ class Batch:
         if unchecked:
             records = [_check_values(self.kind, i.record) for i in unchecked]
             _keep_checks(unchecked, checker.prepare(records))
-        own, both = _checked(items), _checked([*earlier, *items])
+        both = _checked([*earlier, *items])
+        if self.checks is not None:
+            return self.checks.check(both, len(earlier))
+        own = _checked(items)
         within = checker.find_within(both.views, both, start=len(earlier))
         return checker.find(own.views, own), within
 

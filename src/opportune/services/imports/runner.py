@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 from opportune.domain.imports import ColumnMapping
 from opportune.errors import ConflictError, NotFoundError, ValidationError
 from opportune.services.imports.batch import Batch, BatchOutcome, Staged
+from opportune.services.imports.check_process import CheckProcess
 from opportune.services.imports.error_file import ErrorFile, describe_errors, keep_lines_up_to
 from opportune.services.imports.hooks import load_assigner
 from opportune.services.imports.model import ImportJob, ImportOptions, ImportProgress
@@ -91,10 +92,11 @@ class ImportRun:
 
     def __init__(
         self, engine: Engine, clock: Callable[[], datetime], *, currency: str, batch_size: int,
-        error_dir: Path,
+        error_dir: Path, check_process_min_rows: int,
     ) -> None:  # fmt: skip
         self.engine, self.clock, self.currency = engine, clock, currency
         self.batch_size, self.error_dir = batch_size, error_dir
+        self.check_process_min_rows = check_process_min_rows
 
     def run(self, import_id: int, progress: Progress | None = None) -> ImportJob:
         """Run (or resume) the import; return it as it ends."""
@@ -244,6 +246,7 @@ class _Loop:
         saved (by a writer thread), the next one is decided on a read connection, checked
         for duplicates against saved records and against the batch being saved."""
         with (
+            self._check_process(),
             Prefetch(self.chunks(rows), self.batch.stage) as staged_batches,
             ThreadPoolExecutor(1, thread_name_prefix="import-writer") as writer,
         ):
@@ -259,6 +262,30 @@ class _Loop:
             if saving is not None:
                 self._saved(saving)
         return "completed", None
+
+    @contextlib.contextmanager
+    def _check_process(self) -> Iterator[None]:
+        """Run the duplicate checks in a second process when the rows left are many (and
+        the checks are needed at all): it works on another core while this process reads
+        and saves. Small imports are not worth starting one."""
+        batch, engine = self.batch, self.owner.engine
+        left = self.total - self.done
+        in_memory = engine.dialect.name == "sqlite" and engine.url.database in (
+            None,
+            "",
+            ":memory:",
+        )
+        if (left < self.owner.check_process_min_rows or in_memory or batch.kind == "opportunity"
+                or batch.duplicates == "create"):  # fmt: skip
+            yield
+            return
+        url = engine.url.render_as_string(hide_password=False)
+        with CheckProcess(url, batch.kind) as checks:
+            batch.checks = checks
+            try:
+                yield
+            finally:
+                batch.checks = None
 
     def _save(self, staged: Staged) -> None:
         with UnitOfWork(self.owner.engine, write=True) as uow:

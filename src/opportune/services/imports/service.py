@@ -147,6 +147,7 @@ class ImportService:
         runner = ImportRun(
             self.engine, self.clock, currency=self.settings.currency,
             batch_size=self.settings.import_batch_size, error_dir=self.error_dir,
+            check_process_min_rows=self.settings.import_check_process_min_rows,
         )  # fmt: skip
         return runner.run(import_id, progress)
 
