@@ -12,7 +12,7 @@ empty value never matches.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -36,7 +36,6 @@ __all__ = [
     "RuleMatch",
     "best_matches",
     "match",
-    "normalise_all",
     "score",
     "soundex",
 ]
@@ -131,41 +130,50 @@ def _similarity(field: str, a: str | None, b: str | None) -> float | None:
 
 
 # A record may carry values it already holds normalised (stored keys read from the
-# database) under this name, as {field: normalised value}; they are used as they are.
+# database) under this name, as {field: normalised value}; they are used as they are, and
+# the values normalised while comparing are added, so a record compared with many others
+# (a new lead with each of its candidates) is normalised once.
 NORMALISED = "_normalised"
-
-
-def normalise_all(record: dict[str, object]) -> dict[str, object]:
-    """``record`` carrying every field's normalised value under :data:`NORMALISED`, so a
-    record compared with many others is normalised once (kept values win)."""
-    known = record.get(NORMALISED)
-    done = {f: _normalised(f, v) for f, v in record.items() if f != NORMALISED}
-    record[NORMALISED] = {**done, **known} if isinstance(known, dict) else done
-    return record
 
 
 def _value(record: Mapping[str, object], field: str) -> str | None:
     known = record.get(NORMALISED)
-    if isinstance(known, dict) and field in known:
-        found = known[field]
-        return found if isinstance(found, str) else None
-    return _normalised(field, record.get(field))
+    if not isinstance(known, dict):
+        return _normalised(field, record.get(field))
+    found = known.get(field, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = known[field] = _normalised(field, record.get(field))
+    return found if isinstance(found, str) else None
 
 
-# Alternatives in the order they are tried, by identity: hashing the comparisons on every
-# call would cost more than the comparing.
-_ORDERED: dict[int, tuple[tuple[Comparison, ...], tuple[Comparison, ...]]] = {}
+_UNKNOWN = object()
 
 
-def _cheap_first(alternative: tuple[Comparison, ...]) -> tuple[Comparison, ...]:
-    """Exact comparisons first: they are cheap and rarely pass, so most pairs stop there."""
-    found = _ORDERED.get(id(alternative))
-    if found is None or found[0] is not alternative:
-        if len(_ORDERED) > 1024:
-            _ORDERED.clear()
-        ordered = tuple(sorted(alternative, key=lambda c: c.method is Method.FUZZY))
-        found = _ORDERED[id(alternative)] = (alternative, ordered)
+_Plan = tuple[tuple[Comparison, ...], tuple[tuple[Comparison, ...], ...]]
+# Each rule's plan, by identity: hashing the comparisons on every call would cost more
+# than the comparing.
+_PLANS: dict[int, tuple[Rule, _Plan]] = {}
+
+
+def _plan(rule: Rule) -> _Plan:
+    """The comparisons every alternative makes (if one fails, nothing can match, so they
+    go first), then each alternative's others; exact comparisons first in each, since
+    they are cheap and rarely pass, so most pairs stop at their first comparison."""
+    found = _PLANS.get(id(rule))
+    if found is None or found[0] is not rule:
+        if len(_PLANS) > 1024:
+            _PLANS.clear()
+        shared = (
+            set.intersection(*(set(a) for a in rule.alternatives)) if rule.alternatives else set()
+        )
+        common = _cheap_first(c for c in rule.alternatives[0] if c in shared) if shared else ()
+        rest = tuple(_cheap_first(c for c in a if c not in shared) for a in rule.alternatives)
+        found = _PLANS[id(rule)] = (rule, (common, rest))
     return found[1]
+
+
+def _cheap_first(comparisons: Iterable[Comparison]) -> tuple[Comparison, ...]:
+    return tuple(sorted(comparisons, key=lambda c: c.method is Method.FUZZY))
 
 
 def _passes(comparison: Comparison, value: float | None) -> bool:
@@ -178,15 +186,21 @@ def _passes(comparison: Comparison, value: float | None) -> bool:
 
 def match(rule: Rule, left: Mapping[str, object], right: Mapping[str, object]) -> RuleMatch | None:
     """The first alternative of ``rule`` by which the two records match, if any."""
+    common, rest = _plan(rule)
     known: dict[str, float | None] = {}  # fields shared by alternatives are scored once
-    for index, alternative in enumerate(rule.alternatives):
-        for c in _cheap_first(alternative):  # stops at the first comparison that fails
+    for c in common:
+        known[c.field] = _similarity(c.field, _value(left, c.field), _value(right, c.field))
+        if not _passes(c, known[c.field]):
+            return None
+    for index, alternative in enumerate(rest):
+        for c in alternative:  # stops at the first comparison that fails
             if c.field not in known:
                 known[c.field] = _similarity(c.field, _value(left, c.field), _value(right, c.field))
             if not _passes(c, known[c.field]):
                 break
         else:
-            return RuleMatch(index, {c.field: known[c.field] or 0.0 for c in alternative})
+            chosen = rule.alternatives[index]
+            return RuleMatch(index, {c.field: known[c.field] or 0.0 for c in chosen})
     return None
 
 

@@ -22,7 +22,7 @@ from opportune.domain.duplicate_rules import (
     key_values,
     rule_from_row,
 )
-from opportune.domain.matching import NORMALISED, match, normalise_all
+from opportune.domain.matching import NORMALISED, match
 from opportune.errors import DuplicateRecordError
 from opportune.services.uow import UnitOfWork
 
@@ -146,6 +146,8 @@ def prepare_checks(
     database: an import runs it ahead, in its read-ahead thread)."""
     views = [comparable(object_type, r, account_names.get(r.get("account_id") or 0))
              for r in records]  # fmt: skip
+    for view in views:
+        view[NORMALISED] = {}  # filled as the record is compared (see matching._value)
     return Checked(views, [key_values(view) for view in views])
 
 
@@ -314,11 +316,14 @@ WITHIN_CAP = BULK_CANDIDATES_PER_KEY
 
 
 def _view_of(kind: str, row: Row) -> dict[str, Any]:
-    """A fetched candidate as rules see it, normalised; kept on the row, which a batch
-    compares with every record sharing one of its keys."""
+    """A fetched candidate as rules see it; kept on the row, which a batch may compare with
+    several records sharing one of its keys. (Values are normalised as they are compared:
+    most candidates fail on their first field.)"""
+    if kind == "lead":
+        return row  # a lead's columns already carry the names rules use
     view: dict[str, Any] | None = row.get("_view")
     if view is None:
-        view = row["_view"] = normalise_all(comparable(kind, row, row.get("account_name")))
+        view = row["_view"] = comparable(kind, row, row.get("account_name"))
     return view
 
 
