@@ -251,14 +251,14 @@ class _Loop:
             ThreadPoolExecutor(1, thread_name_prefix="import-writer") as writer,
         ):
             saving: Future[None] | None = None
-            in_flight: list[Any] = []
+            previous: Staged | None = None
             for staged in staged_batches:
+                in_flight = (previous.items or []) if previous is not None else []
                 with UnitOfWork(self.owner.engine) as uow:
-                    decided = self.batch.decide(uow, staged, in_flight)
+                    previous = self.batch.decide(uow, staged, in_flight)
                 if saving is not None:
                     self._saved(saving)
-                saving = writer.submit(self._save, decided)
-                in_flight = decided.items or []
+                saving = writer.submit(self._save, previous)
             if saving is not None:
                 self._saved(saving)
         return "completed", None
@@ -269,14 +269,7 @@ class _Loop:
         the checks are needed at all): it works on another core while this process reads
         and saves. Small imports are not worth starting one."""
         batch, engine = self.batch, self.owner.engine
-        left = self.total - self.done
-        in_memory = engine.dialect.name == "sqlite" and engine.url.database in (
-            None,
-            "",
-            ":memory:",
-        )
-        if (left < self.owner.check_process_min_rows or in_memory or batch.kind == "opportunity"
-                or batch.duplicates == "create"):  # fmt: skip
+        if not self._worth_a_check_process():
             yield
             return
         url = engine.url.render_as_string(hide_password=False)
@@ -286,6 +279,13 @@ class _Loop:
                 yield
             finally:
                 batch.checks = None
+
+    def _worth_a_check_process(self) -> bool:
+        batch, url = self.batch, self.owner.engine.url
+        in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+        checked = batch.kind != "opportunity" and batch.duplicates != "create"
+        left = self.total - self.done
+        return checked and not in_memory and left >= self.owner.check_process_min_rows
 
     def _save(self, staged: Staged) -> None:
         with UnitOfWork(self.owner.engine, write=True) as uow:
