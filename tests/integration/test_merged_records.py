@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from opportune import MergedRecordError, Opportune, User
+from opportune import MergedRecordError, Opportune, User, ValidationError
 from tests.snapshots import every_row
 
 CONVERTED = {"converted_status": "Closed - Converted"}
@@ -126,3 +126,41 @@ def test_after_undo_the_record_can_be_edited_again(core: Opportune, rep: User, k
     changed = service.update(rep, merged, {"phone": "555 0199"})
     assert (changed.phone, changed.merged_into_id) == ("555 0199", None)
     service.delete(rep, merged)
+
+
+@pytest.mark.parametrize("kind", ["lead", "contact", "account"])
+def test_activities_cannot_be_added_to_a_merged_record(
+    core: Opportune, rep: User, kind: str
+) -> None:
+    master, merged, _ = merged_pair(core, rep, kind)
+    field = f"{kind}_id"
+    before = every_row(core)
+    with pytest.raises(ValidationError) as caught:
+        core.activities.create(rep, {"kind": "note", "title": "Met", field: merged})
+    [error] = caught.value.fields
+    noun = kind.capitalize()
+    assert (error.field, error.code) == (field, "RECORD_MERGED")
+    assert error.message == f"{noun} {merged} was merged into {kind} {master}; use {kind} {master}"
+    assert every_row(core) == before
+    note = core.activities.create(rep, {"kind": "note", "title": "Met", field: master})
+    assert getattr(note, field) == master
+
+
+def test_a_merged_contact_cannot_get_a_contact_role(core: Opportune, rep: User) -> None:
+    account = core.accounts.create(rep, {"name": "Acme"})
+    contacts = [
+        core.contacts.create(rep, {"last_name": "Smith", "account_id": account.id}).id
+        for _ in range(2)
+    ]
+    core.merges.merge(rep, "contact", contacts[0], contacts)
+    opp = core.opportunities.create(rep, {"name": "Deal", "account_id": account.id,
+                                          "close_date": "2027-01-31"})  # fmt: skip
+    with pytest.raises(ValidationError) as caught:
+        core.opportunities.add_contact_role(
+            rep, opp.id or 0, {"contact_id": contacts[1], "role": "Decision Maker"}
+        )
+    assert [(e.field, e.code) for e in caught.value.fields] == [("contact_id", "RECORD_MERGED")]
+    role = core.opportunities.add_contact_role(
+        rep, opp.id or 0, {"contact_id": contacts[0], "role": "Decision Maker"}
+    )
+    assert role.contact_id == contacts[0]

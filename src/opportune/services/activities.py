@@ -22,6 +22,7 @@ from opportune.domain.listing import Cursor, Page
 from opportune.domain.users import User
 from opportune.errors import (
     FieldError,
+    MergedRecordError,
     NotFoundError,
     StaleRecordError,
     ValidationError,
@@ -225,8 +226,21 @@ def _check_references(uow: UnitOfWork, activity: Activity, fields: Iterable[str]
         if name == "lead_id":
             message = f"No unconverted lead with id {activity.lead_id}"
         errors.append(FieldError(name, "INVALID_CROSS_REFERENCE_KEY", message))
+    errors += merged_references(uow, refs)
     if errors:
         raise ValidationError(errors)
+
+
+def merged_references(uow: UnitOfWork, refs: Mapping[str, int | None]) -> list[FieldError]:
+    """An error for each reference to a record merged into another (it is read-only and
+    hidden: what is added to it belongs on the record it was merged into)."""
+    errors = []
+    for name, master in uow.activities.merged_into(refs).items():
+        kind = _RECORD_KINDS[name]
+        message = (f"{kind} {refs[name]} was merged into {kind.lower()} {master}; "
+                   f"use {kind.lower()} {master}")  # fmt: skip
+        errors.append(FieldError(name, MergedRecordError.code, message))
+    return errors
 
 
 def _save(

@@ -52,6 +52,7 @@ from opportune.errors import (
     ValidationError,
 )
 from opportune.services.accounts import DELETE_FAILED, describe
+from opportune.services.activities import merged_references
 from opportune.services.clock import Clock
 from opportune.services.list_filters import FilterResolver, split
 from opportune.services.permissions import require_can_delete
@@ -494,6 +495,9 @@ def _check_contact(
         raise ValidationError.single(
             "contact_id", "INVALID_CROSS_REFERENCE_KEY", f"No contact with id {contact_id}"
         )
+    merged = merged_references(uow, {"contact_id": contact_id})
+    if merged:
+        raise ValidationError(merged)
     check_contact_account(account_id, opp.account_id, allow_other_accounts=allow_other_accounts)
 
 

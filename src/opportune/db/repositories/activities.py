@@ -138,6 +138,20 @@ class ActivityRepository:
                 missing.append(field)
         return missing
 
+    def merged_into(self, refs: Mapping[str, int | None]) -> dict[str, int]:
+        """For the relation fields in ``refs`` naming a lead, contact or account merged
+        into another, the id of the record it was merged into."""
+        found: dict[str, int] = {}
+        for field, record_id in refs.items():
+            table = RELATED_TABLES[field]
+            if record_id is None or "merged_into_id" not in table.c:
+                continue
+            stmt = select(table.c.merged_into_id).where(table.c.id == record_id)
+            master = self.conn.execute(stmt).scalar()
+            if master is not None:
+                found[field] = int(master)
+        return found
+
     def record_exists(self, field: str, record_id: int) -> bool:
         """True when the record a relation field would point at exists (converted or not)."""
         table = RELATED_TABLES[field]
