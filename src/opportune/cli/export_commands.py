@@ -10,7 +10,19 @@ from typing import Annotated, TextIO
 
 import typer
 
-from opportune.cli.options import SearchOption, day_option, many, parse_day
+from opportune.cli.options import (
+    AccountIds,
+    CloseFrom,
+    CloseTo,
+    OpportunitySort,
+    OpportunityState,
+    Owners,
+    SearchOption,
+    Stages,
+    day_option,
+    many,
+    parse_day,
+)
 from opportune.cli.output import note
 from opportune.cli.state import get_state
 from opportune.services.accounts import ACCOUNT_SORTS, AccountFilters
@@ -19,7 +31,7 @@ from opportune.services.exports import Filters
 from opportune.services.filters import DEFAULT_SORT as LEAD_DEFAULT_SORT
 from opportune.services.filters import LeadFilters
 from opportune.services.list_filters import DEFAULT_SORT
-from opportune.services.opportunities import OPPORTUNITY_SORT_FIELDS, STATES, OpportunityFilters
+from opportune.services.opportunities import OpportunityFilters
 
 app = typer.Typer(
     help="Export a filtered list of leads, accounts, contacts or opportunities to CSV.",
@@ -32,7 +44,6 @@ OutputOption = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Write to this file instead of standard output."),
 ]
-Owners = Annotated[list[str] | None, many("Owner id, email or 'me' (repeatable).")]
 CreatedFrom = Annotated[str | None, day_option("Created on or after this day.")]
 CreatedTo = Annotated[str | None, day_option("Created on or before this day.")]
 
@@ -125,19 +136,14 @@ def export_contacts(
 @app.command("opportunities")
 def export_opportunities(
     ctx: typer.Context,
-    stage: Annotated[list[str] | None, many("Stage label (repeatable).")] = None,
+    stage: Stages = None,
     owner: Owners = None,
-    account: Annotated[list[str] | None, many("Account id (repeatable).")] = None,
-    state: Annotated[str | None, typer.Option(help=f"One of: {', '.join(STATES)}.")] = None,
-    close_from: Annotated[str | None, day_option("Closing on or after this day.")] = None,
-    close_to: Annotated[str | None, day_option("Closing on or before this day.")] = None,
+    account: AccountIds = None,
+    state: OpportunityState = None,
+    close_from: CloseFrom = None,
+    close_to: CloseTo = None,
     search: SearchOption = None,
-    sort: Annotated[
-        str,
-        typer.Option(
-            help=f"One of {', '.join(OPPORTUNITY_SORT_FIELDS)}; '-' first for descending."
-        ),
-    ] = "close_date",
+    sort: OpportunitySort = "close_date",
     output: OutputOption = None,
 ) -> None:
     """Export the opportunities matching the filters (those of `opportune opportunity list`).

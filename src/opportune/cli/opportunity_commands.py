@@ -8,14 +8,19 @@ import typer
 
 from opportune.cli.fields import FieldOption, spec_options
 from opportune.cli.options import (
+    AccountIds,
+    CloseFrom,
+    CloseTo,
     CursorOption,
     ExpectVersion,
     JsonOption,
     LimitOption,
+    OpportunitySort,
+    OpportunityState,
+    Owners,
     SearchOption,
+    Stages,
     TotalOption,
-    day_option,
-    many,
     parse_day,
 )
 from opportune.cli.output import note, print_json, print_table
@@ -30,8 +35,6 @@ from opportune.cli.records import (
 )
 from opportune.domain.opportunities import OPPORTUNITY, ContactRole
 from opportune.services.opportunities import (
-    OPPORTUNITY_SORT_FIELDS,
-    STATES,
     OpportunityFilters,
 )
 
@@ -141,19 +144,14 @@ add_record_commands(app, KIND)
 @app.command("list")
 def list_opportunities(
     ctx: typer.Context,
-    stage: Annotated[list[str] | None, many("Stage label (repeatable).")] = None,
-    owner: Annotated[list[str] | None, many("Owner id, email or 'me' (repeatable).")] = None,
-    account: Annotated[list[str] | None, many("Account id (repeatable).")] = None,
-    state: Annotated[str | None, typer.Option(help=f"One of: {', '.join(STATES)}.")] = None,
-    close_from: Annotated[str | None, day_option("Closing on or after this day.")] = None,
-    close_to: Annotated[str | None, day_option("Closing on or before this day.")] = None,
+    stage: Stages = None,
+    owner: Owners = None,
+    account: AccountIds = None,
+    state: OpportunityState = None,
+    close_from: CloseFrom = None,
+    close_to: CloseTo = None,
     search: SearchOption = None,
-    sort: Annotated[
-        str,
-        typer.Option(
-            help=f"One of {', '.join(OPPORTUNITY_SORT_FIELDS)}; '-' first for descending."
-        ),
-    ] = "close_date",
+    sort: OpportunitySort = "close_date",
     limit: LimitOption = None,
     cursor: CursorOption = None,
     total: TotalOption = False,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from opportune.domain.fields import clean_value, day
+from opportune.services.opportunities import OPPORTUNITY_SORT_FIELDS, STATES
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask to confirm.")]
@@ -48,3 +49,16 @@ def parse_day(name: str, value: str | None) -> date | None:
     found = clean_value(day(name), value)
     assert found is None or isinstance(found, date)
     return found
+
+
+# The filters of `opportunity list`, which `export opportunities` takes too.
+Owners = Annotated[list[str] | None, many("Owner id, email or 'me' (repeatable).")]
+Stages = Annotated[list[str] | None, many("Stage label (repeatable).")]
+AccountIds = Annotated[list[str] | None, many("Account id (repeatable).")]
+OpportunityState = Annotated[str | None, typer.Option(help=f"One of: {', '.join(STATES)}.")]
+CloseFrom = Annotated[str | None, day_option("Closing on or after this day.")]
+CloseTo = Annotated[str | None, day_option("Closing on or before this day.")]
+OpportunitySort = Annotated[
+    str,
+    typer.Option(help=f"One of {', '.join(OPPORTUNITY_SORT_FIELDS)}; '-' first for descending."),
+]

@@ -19,6 +19,8 @@ from typing import Any, Literal, TextIO, get_args
 
 from sqlalchemy import Engine
 
+from opportune.domain.accounts import Account
+from opportune.domain.contacts import Contact
 from opportune.domain.imports.columns import SPECS
 from opportune.domain.users import User
 from opportune.errors import ValidationError
@@ -142,25 +144,23 @@ class ExportService:
         self, actor: User, filters: AccountFilters, cursor: str | None, owners: Mapping[int, str]
     ) -> tuple[list[Row], str | None]:
         page = self._accounts.list(actor, filters)
-        sources = self._source_labels()
-        rows = []
-        for account in page.items:
-            values = dataclasses.asdict(account)
-            values["account_source"] = sources.get(account.source_id or 0)
-            rows.append(_with_owner(values, owners))
-        return rows, page.next_cursor
+        return self._with_sources(page.items, "account_source", owners), page.next_cursor
 
     def _contact_page(
         self, actor: User, filters: ContactFilters, cursor: str | None, owners: Mapping[int, str]
     ) -> tuple[list[Row], str | None]:
         page = self._contacts.list(actor, filters)
+        return self._with_sources(page.items, "lead_source", owners), page.next_cursor
+
+    def _with_sources(
+        self, records: Sequence[Account | Contact], column: str, owners: Mapping[int, str]
+    ) -> list[Row]:
+        """Accounts' or contacts' rows, their source written as its label in ``column``."""
         sources = self._source_labels()
-        rows = []
-        for contact in page.items:
-            values = dataclasses.asdict(contact)
-            values["lead_source"] = sources.get(contact.source_id or 0)
-            rows.append(_with_owner(values, owners))
-        return rows, page.next_cursor
+        return [
+            _with_owner({**dataclasses.asdict(r), column: sources.get(r.source_id or 0)}, owners)
+            for r in records
+        ]
 
     def _opportunity_page(
         self,

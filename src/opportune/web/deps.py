@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from starlette.datastructures import FormData
 
 from opportune.api.deps import CSRF_HEADER, OpportuneDep, check_csrf, session_user
+from opportune.api.schemas import MAX_ID
 from opportune.domain.users import User
-from opportune.errors import AuthenticationError
+from opportune.errors import AuthenticationError, ValidationError
 
 CSRF_FIELD = "csrf_token"
 
@@ -44,3 +45,21 @@ async def read_form(request: Request) -> FormData:
 
 
 PostedForm = Annotated[FormData, Depends(read_form)]
+
+RecordId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+
+
+def named_record(
+    lead_id: RecordId = None, contact_id: RecordId = None, account_id: RecordId = None
+) -> tuple[str, int]:
+    """The one lead, contact or account a fragment's query names (``?lead_id=12``), as
+    (kind, id); naming none or several is refused."""
+    given = [(kind, record_id) for kind, record_id in
+             (("lead", lead_id), ("contact", contact_id), ("account", account_id))
+             if record_id is not None]  # fmt: skip
+    if len(given) != 1:
+        raise ValidationError.single("record", "INVALID_FIELD", "Name one lead, contact or account")
+    return given[0]
+
+
+NamedRecord = Annotated[tuple[str, int], Depends(named_record)]

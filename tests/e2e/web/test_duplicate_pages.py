@@ -135,3 +135,14 @@ def test_reps_cannot_open_duplicate_rules_setup(
 ) -> None:
     sign_in(rep)
     assert client.get("/setup/duplicate-rules").status_code == 403
+
+
+def test_the_panel_and_the_merge_banner_name_exactly_one_record(
+    client: TestClient, sign_in: SignIn, rep: User
+) -> None:
+    sign_in(rep)
+    for path in ("/duplicates/panel", "/merges/banner"):
+        for query in ("", "?lead_id=1&contact_id=2"):
+            response = client.get(path + query, headers=HX)
+            assert response.status_code == 422, (path, query)
+            assert "Name one lead, contact or account" in response.text

@@ -19,11 +19,10 @@ from opportune.errors import PermissionDeniedError, ValidationError
 from opportune.services import Opportune
 from opportune.services.duplicates import DuplicateCandidate, ReportFilters
 from opportune.services.filters import LeadFilters
-from opportune.web.deps import CsrfChecked, PostedForm, WebUser
+from opportune.web.deps import CsrfChecked, NamedRecord, PostedForm, WebUser
 from opportune.web.templating import flash, render
 
 router = APIRouter()
-RecordId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 PAGE_SIZE = 50
 RECORD_PATHS = {"lead": "/leads", "contact": "/contacts", "account": "/accounts"}
 # Spare comparison slots shown per alternative, and spare alternatives, for adding.
@@ -74,20 +73,9 @@ def toast_alerts(
 
 
 @router.get("/duplicates/panel")
-def panel(
-    request: Request,
-    user: WebUser,
-    core: OpportuneDep,
-    lead_id: RecordId = None,
-    contact_id: RecordId = None,
-    account_id: RecordId = None,
-) -> Response:
+def panel(request: Request, user: WebUser, core: OpportuneDep, named: NamedRecord) -> Response:
     """The record's possible duplicates (an invisible placeholder when there are none)."""
-    named = [(k, v) for k, v in (("lead", lead_id), ("contact", contact_id),
-                                 ("account", account_id)) if v is not None]  # fmt: skip
-    if len(named) != 1:
-        raise ValidationError.single("record", "INVALID_FIELD", "Name one lead, contact or account")
-    kind, record_id = named[0]
+    kind, record_id = named
     found = core.duplicates.possible_duplicates(user, kind, record_id)
     rows = [{"c": c, "url": record_url(c.object_type, c.record_id),
              "merge": merge_url(kind, [record_id, c.record_id]) if c.object_type == kind else None}

@@ -9,17 +9,15 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from opportune.api.deps import OpportuneDep
-from opportune.api.schemas import MAX_ID
 from opportune.domain.merge import NOUNS, OBJECT_TYPES
 from opportune.domain.users import User
 from opportune.errors import ConflictError, NotFoundError, OpportuneError, ValidationError
 from opportune.services import Opportune
-from opportune.web.deps import CsrfChecked, PostedForm, WebUser
+from opportune.web.deps import CsrfChecked, NamedRecord, PostedForm, RecordId, WebUser
 from opportune.web.templating import flash, render
 
 router = APIRouter()
 PATHS = {"lead": "/leads", "contact": "/contacts", "account": "/accounts"}
-RecordId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 def record_url(object_type: str, record_id: int) -> str:
@@ -93,23 +91,9 @@ def merge(request: Request, user: WebUser, core: OpportuneDep, form: PostedForm)
 
 
 @router.get("/merges/banner")
-def banner(
-    request: Request,
-    user: WebUser,
-    core: OpportuneDep,
-    lead_id: RecordId = None,
-    contact_id: RecordId = None,
-    account_id: RecordId = None,
-) -> Response:
+def banner(request: Request, user: WebUser, core: OpportuneDep, named: NamedRecord) -> Response:
     """The "Merged into ..." banner of a merged record's page (empty for other records)."""
-    given = [
-        (k, i)
-        for k, i in (("lead", lead_id), ("contact", contact_id), ("account", account_id))
-        if i is not None
-    ]
-    if len(given) != 1:
-        raise ValidationError.single("record", "INVALID_ID", "Name exactly one record")
-    kind, record_id = given[0]
+    kind, record_id = named
     merge = core.merges.merged_into(user, kind, record_id)
     context: dict[str, Any] = {
         "merge": merge,
