@@ -686,3 +686,13 @@ merges = Table(
     Column("undone_by_id", Integer, ForeignKey("users.id")),
     Index("ix_merges_master", "object_type", "master_id"),
 )
+
+# --- reports (issue 6) ----------------------------------------------------------------------
+# Lead reports (migration 0006): indexes and columns are added here.
+# --- end of lead reports
+
+# Opportunity reports (migration 0007): indexes are added here.
+# --- end of opportunity reports
+
+# Stage periods (migration 0008): the stage-periods table is added here.
+# --- end of stage periods

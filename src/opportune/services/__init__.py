@@ -23,6 +23,7 @@ from opportune.services.notifications import NotificationService
 from opportune.services.opportunities import OpportunityService
 from opportune.services.picklists import PicklistService
 from opportune.services.pipeline import PipelineSettingsService
+from opportune.services.reports import ReportService
 from opportune.services.users import UserService
 from opportune.services.web_forms import WebFormService
 from opportune.settings import Settings
@@ -67,6 +68,7 @@ class Opportune:
         self.imports = ImportService(self.engine, clock, settings)
         self.exports = ExportService(self.engine, clock, settings)
         self.web_forms = WebFormService(self.engine, clock, settings)
+        self.reports = ReportService(self.engine, clock, settings)
 
     def migrate(self) -> None:
         """Bring the database schema up to date."""

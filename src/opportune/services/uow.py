@@ -118,6 +118,12 @@ class UnitOfWork:
             self._conn = None
             self._release()
 
+    @property
+    def connection(self) -> Connection:
+        """The transaction's connection, for query objects that are not repositories."""
+        assert self._conn is not None, "connection used outside the unit of work"
+        return self._conn
+
     def commit(self) -> None:
         """Make the transaction's changes permanent."""
         assert self._conn is not None, "commit() outside the unit of work"

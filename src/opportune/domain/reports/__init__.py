@@ -1,0 +1,1 @@
+"""Reports: definitions, periods and the pure builders that shape aggregated rows."""

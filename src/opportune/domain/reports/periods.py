@@ -1,0 +1,71 @@
+"""Calendar and fiscal periods that report rows are grouped into.
+
+The database groups by calendar month (year and month); these functions put each month
+into its period. A fiscal year starts in the month set by ``fiscal_year_start_month`` and
+is named after the calendar year it ends in (a year from April 2026 to March 2027 is
+FY2027), as most companies name theirs. With a January start, fiscal and calendar agree.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+
+from opportune.domain.reports.model import Period
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class PeriodSpan:
+    """One period: a sortable key, a label people read, and its first and last day."""
+
+    start: date
+    end: date
+    key: str
+    label: str
+
+
+def fiscal_year(year: int, month: int, start_month: int) -> int:
+    """The fiscal year (named by the year it ends in) that a calendar month belongs to."""
+    _check(start_month)
+    return year if start_month == 1 or month < start_month else year + 1
+
+
+def period_of(year: int, month: int, period: Period, start_month: int = 1) -> PeriodSpan:
+    """The period of length ``period`` that calendar month ``year``-``month`` falls in."""
+    if period == "month":
+        last = calendar.monthrange(year, month)[1]
+        return PeriodSpan(
+            date(year, month, 1), date(year, month, last), f"{year:04d}-{month:02d}",
+            f"{calendar.month_abbr[month]} {year}",
+        )  # fmt: skip
+    fy = fiscal_year(year, month, start_month)
+    first_year = fy if start_month == 1 else fy - 1
+    if period == "year":
+        start = date(first_year, start_month, 1)
+        return PeriodSpan(start, _months_later(start, 12), f"FY{fy}", f"FY{fy}")
+    quarter = (month - start_month) % 12 // 3 + 1
+    start = _add_months(date(first_year, start_month, 1), 3 * (quarter - 1))
+    key = f"FY{fy}-Q{quarter}"
+    return PeriodSpan(start, _months_later(start, 3), key, f"FY{fy} Q{quarter}")
+
+
+def period_of_day(day: date, period: Period, start_month: int = 1) -> PeriodSpan:
+    """The period a day falls in."""
+    return period_of(day.year, day.month, period, start_month)
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _months_later(start: date, months: int) -> date:
+    """The last day of the ``months``-month span starting on ``start`` (a first of month)."""
+    nxt = _add_months(start, months)
+    return date.fromordinal(nxt.toordinal() - 1)
+
+
+def _check(start_month: int) -> None:
+    if not 1 <= start_month <= 12:
+        raise ValueError("the fiscal year starts in a month from 1 to 12")

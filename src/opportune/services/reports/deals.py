@@ -1,0 +1,10 @@
+"""The pipeline, forecast, win-rate and lost-reasons reports: query, then shape the rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from opportune.db.repositories.reports import ReportQueries
+from opportune.domain.reports.model import ReportFilters, ReportLookups, ReportResult
+
+DEAL_RUNNERS: dict[str, Callable[[ReportQueries, ReportFilters, ReportLookups], ReportResult]] = {}
