@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -152,6 +153,9 @@ leads = Table(
     Column("merged_into_id", Integer, ForeignKey("leads.id")),
     # The import that created the lead (reverting an import removes what it created).
     Column("import_id", Integer, ForeignKey("imports.id")),
+    # When an activity (task, call, note) was last logged on the lead: with updated_at, when
+    # the lead was last touched (the lead-aging report and the "untouched" list filter).
+    Column("last_activity_at", UTCDateTime),
     # Default lists hide converted leads and sort by creation date, newest first; each index
     # matches one such filter and sort, with the id as keyset tiebreaker.
     Index(
@@ -694,5 +698,32 @@ merges = Table(
 # Opportunity reports (migration 0007): indexes are added here.
 # --- end of opportunity reports
 
-# Stage periods (migration 0008): the stage-periods table is added here.
+# Stage periods (migration 0008).
+opportunity_stage_periods = Table(
+    "opportunity_stage_periods",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "opportunity_id",
+        Integer,
+        ForeignKey("opportunities.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("stage_id", Integer, ForeignKey("opportunity_stages.id"), nullable=False),
+    # Whether the stage was a closed one at the time (stays true if stages change later).
+    Column("is_closed_stage", Boolean, nullable=False),
+    Column("entered_at", UTCDateTime, nullable=False),
+    # Set when the opportunity moves on: a stay without an end is the current stage.
+    Column("left_at", UTCDateTime),
+    Column("days", Float),
+    Index("ix_opportunity_stage_periods_opportunity", "opportunity_id", "entered_at", "id"),
+    Index(
+        "ix_opportunity_stage_periods_current",
+        "stage_id",
+        "entered_at",
+        sqlite_where=text("left_at IS NULL"),
+        postgresql_where=text("left_at IS NULL"),
+    ),
+    Index("ix_opportunity_stage_periods_ended", "left_at", "stage_id", "days"),
+)
 # --- end of stage periods
