@@ -135,6 +135,9 @@ def _raw_batch(
         {"opportunity_id": o, "stage_id": 1, "probability": 10, "close_date": close,
          "forecast_category": "Pipeline", "is_closed": False, "changed_by_id": user_id,
          "changed_at": now} for o in opps])  # fmt: skip
+    conn.execute(insert(t.opportunity_stage_periods), [
+        {"opportunity_id": o, "stage_id": 1, "is_closed_stage": False, "entered_at": now}
+        for o in opps])  # fmt: skip
     conn.execute(insert(t.opportunity_contact_roles), [
         {"opportunity_id": o, "contact_id": c, "is_primary": True}
         for o, c in zip(opps, contacts, strict=True)])  # fmt: skip

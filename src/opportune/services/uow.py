@@ -25,6 +25,7 @@ from opportune.db.repositories import (
     OpportunityHistoryRepository,
     OpportunityRepository,
     PicklistRepository,
+    StagePeriodRepository,
     StageRepository,
     UserRepository,
     WebFormRepository,
@@ -55,6 +56,7 @@ class UnitOfWork:
     stages: StageRepository
     opportunities: OpportunityRepository
     opportunity_history: OpportunityHistoryRepository
+    stage_periods: StagePeriodRepository
     contact_roles: ContactRoleRepository
     conversions: ConversionRepository
     picklists: PicklistRepository
@@ -91,6 +93,7 @@ class UnitOfWork:
         self.stages = StageRepository(conn)
         self.opportunities = OpportunityRepository(conn)
         self.opportunity_history = OpportunityHistoryRepository(conn)
+        self.stage_periods = StagePeriodRepository(conn)
         self.contact_roles = ContactRoleRepository(conn)
         self.conversions = ConversionRepository(conn)
         self.picklists = PicklistRepository(conn)

@@ -20,6 +20,7 @@ from opportune.db.repositories.opportunities import (
     StageRepository,
 )
 from opportune.db.repositories.picklists import PicklistRepository
+from opportune.db.repositories.stage_periods import StagePeriodRepository
 from opportune.db.repositories.users import UserRepository
 from opportune.db.repositories.web_forms import WebFormRepository
 
@@ -39,6 +40,7 @@ __all__ = [
     "OpportunityHistoryRepository",
     "OpportunityRepository",
     "PicklistRepository",
+    "StagePeriodRepository",
     "StageRepository",
     "UserRepository",
     "WebFormRepository",

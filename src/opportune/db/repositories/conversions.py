@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from opportune.db import tables as t
 from opportune.db.match_keys import KEY_SOURCES, refresh_keys, with_keys
 from opportune.db.repositories.leads import lead_from_row
+from opportune.db.repositories.stage_periods import StageEntry, StagePeriodRepository
 from opportune.domain.accounts import Account
 from opportune.domain.activities import Activity, ActivityKind
 from opportune.domain.contacts import Contact
@@ -160,6 +161,9 @@ class ConversionRepository:
             rows = [with_keys(kind, row) for row in rows]
         if not rows:
             return []
+        if kind == "snapshot":
+            # Every stage snapshot also opens (or moves) the opportunity's stay in a stage.
+            StagePeriodRepository(self.conn).record_many([StageEntry.of(r) for r in rows])
         rows = _without_empty_columns(rows)
         if self.conn.dialect.name == "sqlite" and len(rows) > 1:
             return self._insert_numbered(table, rows)

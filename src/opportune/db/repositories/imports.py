@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 
 from opportune.db import tables as t
+from opportune.db.repositories.stage_periods import StageEntry, StagePeriodRepository
 from opportune.domain.duplicates import company_key
 from opportune.domain.history import StageSnapshot
 
@@ -189,10 +190,12 @@ class ImportRepository:
                     copy.write_row(row)
 
     def insert_snapshots(self, snapshots: Sequence[StageSnapshot]) -> None:
-        """Store the first stage history snapshot of new opportunities."""
+        """Store the first stage history snapshot of new opportunities, and open their
+        first stay in a stage."""
         rows = [{k: v for k, v in dataclasses.asdict(s).items() if k != "id"} for s in snapshots]
         if rows:
             self.conn.execute(insert(t.opportunity_history), rows)
+            StagePeriodRepository(self.conn).record_many([StageEntry.of(s) for s in snapshots])
 
     def analyze(self, kind: str) -> None:
         """PostgreSQL: refresh the planner's statistics of the table a bulk load is
