@@ -693,9 +693,71 @@ merges = Table(
 
 # --- reports (issue 6) ----------------------------------------------------------------------
 # Lead reports (migration 0006): indexes and columns are added here.
+# Each covers the lead report queries it serves (nothing is read from the table), and all
+# start with merged_into_id: every report asks for merged_into_id IS NULL, an equality SQLite
+# seeks on, so its planner takes these over the list indexes, with or without statistics.
+# A range of creation dates, any grouping (funnel, conversion, aging, source to revenue):
+Index(
+    "ix_leads_report_created",
+    leads.c.merged_into_id, leads.c.created_at, leads.c.status_id, leads.c.source_id,
+    leads.c.owner_id, leads.c.is_converted, leads.c.updated_at, leads.c.last_activity_at,
+)  # fmt: skip
+# Some owners (with or without dates), or every lead grouped by owner in index order:
+Index(
+    "ix_leads_report_owner",
+    leads.c.merged_into_id, leads.c.owner_id, leads.c.created_at, leads.c.status_id,
+    leads.c.source_id, leads.c.is_converted, leads.c.updated_at, leads.c.last_activity_at,
+)  # fmt: skip
+# Some sources, or every lead grouped by source in index order (conversion, source to revenue):
+Index(
+    "ix_leads_report_source",
+    leads.c.merged_into_id, leads.c.source_id, leads.c.created_at, leads.c.owner_id,
+    leads.c.status_id, leads.c.is_converted,
+)  # fmt: skip
+# Source to revenue: opportunities by lead source in index order, with their creation.
+Index(
+    "ix_opportunities_report_source",
+    opportunities.c.lead_source_id, opportunities.c.created_at, opportunities.c.owner_id,
+    opportunities.c.is_won, opportunities.c.amount,
+)  # fmt: skip
 # --- end of lead reports
 
 # Opportunity reports (migration 0007): indexes are added here.
+# Each covers its report's query (filters and sums read from the index, never the table):
+# the pipeline groups open opportunities by stage in index order; win rate and lost reasons
+# read the closed ones (by owner in index order, or one owner's by close date); the
+# forecast reads a close date range.
+Index(
+    "ix_opportunities_report_pipeline",
+    opportunities.c.is_closed,
+    opportunities.c.stage_id,
+    opportunities.c.close_date,
+    opportunities.c.owner_id,
+    opportunities.c.lead_source_id,
+    opportunities.c.amount,
+    opportunities.c.probability,
+)
+Index(
+    "ix_opportunities_report_closed",
+    opportunities.c.is_closed,
+    opportunities.c.owner_id,
+    opportunities.c.close_date,
+    opportunities.c.is_won,
+    opportunities.c.lead_source_id,
+    opportunities.c.lost_reason_id,
+    opportunities.c.amount,
+)
+Index(
+    "ix_opportunities_report_forecast",
+    opportunities.c.close_date,
+    opportunities.c.forecast_category,
+    opportunities.c.owner_id,
+    opportunities.c.lead_source_id,
+    opportunities.c.stage_id,
+    opportunities.c.amount,
+)
+# The opportunity list's created range (a report's click-through), newest first.
+Index("ix_opportunities_created", opportunities.c.created_at, opportunities.c.id)
 # --- end of opportunity reports
 
 # Stage periods (migration 0008).
@@ -717,13 +779,32 @@ opportunity_stage_periods = Table(
     Column("left_at", UTCDateTime),
     Column("days", Float),
     Index("ix_opportunity_stage_periods_opportunity", "opportunity_id", "entered_at", "id"),
+    # Time in stage reads both from the index alone: current stays per stage (and since
+    # when), and ended ones per stage in order of length (the median skips half of them).
     Index(
         "ix_opportunity_stage_periods_current",
         "stage_id",
+        "is_closed_stage",
         "entered_at",
         sqlite_where=text("left_at IS NULL"),
         postgresql_where=text("left_at IS NULL"),
     ),
-    Index("ix_opportunity_stage_periods_ended", "left_at", "stage_id", "days"),
+    Index(
+        "ix_opportunity_stage_periods_ended",
+        "stage_id",
+        "is_closed_stage",
+        "days",
+        "left_at",
+        sqlite_where=text("left_at IS NOT NULL"),
+        postgresql_where=text("left_at IS NOT NULL"),
+    ),
+)
+# The sales cycle finds the lead (conversion in force) each won opportunity came from.
+Index(
+    "ix_lead_conversions_opportunity",
+    lead_conversions.c.opportunity_id,
+    lead_conversions.c.lead_id,
+    sqlite_where=text("undone_at IS NULL"),
+    postgresql_where=text("undone_at IS NULL"),
 )
 # --- end of stage periods

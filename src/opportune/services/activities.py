@@ -52,9 +52,12 @@ class ActivityService:
     def create(self, actor: User, data: Mapping[str, object]) -> Activity:
         """Create a task, call or note (``kind``); the actor owns it unless told otherwise."""
         with UnitOfWork(self.engine, write=True) as uow:
-            activity = new_activity(data, actor_id=_id(actor), now=self.clock())
+            now = self.clock()
+            activity = new_activity(data, actor_id=_id(actor), now=now)
             _check_references(uow, activity, ("owner_id", *RELATIONS))
             activity.id = uow.activities.add(activity)
+            if activity.lead_id is not None:
+                uow.activities.touch_lead(activity.lead_id, now)
             uow.commit()
         return activity
 
@@ -256,6 +259,9 @@ def _save(
     uow.field_history.add_many(
         field_changes(OBJECT_TYPE, before, after, changed, actor_id=_id(actor), now=now)
     )
+    if "completed_at" in changed and after.completed_at is not None and after.lead_id is not None:
+        # Completing a task on a lead touches the lead (the lead-aging report, "untouched").
+        uow.activities.touch_lead(after.lead_id, now)
 
 
 def _stale(activity: Activity) -> StaleRecordError:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     insert,
     literal,
     not_,
+    or_,
     select,
     tuple_,
     update,
@@ -110,6 +111,18 @@ class ActivityRepository:
             update(a).where(a.c.id == activity.id, a.c.version == expected_version).values(values)
         )
         return self.conn.execute(stmt).rowcount == 1
+
+    def touch_lead(self, lead_id: int, moment: datetime) -> None:
+        """Record that the lead was given an activity at ``moment`` (its last activity
+        stays the latest; the lead's version is left alone, so no edit becomes stale)."""
+        c = t.leads.c
+        stmt = (
+            update(t.leads)
+            .where(c.id == lead_id)
+            .where(or_(c.last_activity_at.is_(None), c.last_activity_at < moment))
+            .values(last_activity_at=moment)
+        )
+        self.conn.execute(stmt)
 
     def delete(self, activity_id: int) -> bool:
         """Delete an activity; return False when it did not exist."""

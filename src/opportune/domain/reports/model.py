@@ -124,9 +124,7 @@ class ReportResult:
             "title": self.title,
             "description": self.description,
             "filters": dict(self.filters),
-            "columns": [
-                {"key": c.key, "label": c.label, "kind": c.kind} for c in self.columns
-            ],
+            "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in self.columns],
             "rows": [_row_dict(r) for r in self.rows],
             "totals": _row_dict(self.totals) if self.totals else None,
             "chart": {

@@ -9,10 +9,16 @@ FY2027), as most companies name theirs. With a January start, fiscal and calenda
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from opportune.domain.reports.model import Period
+
+# Fixed English abbreviations: calendar.month_abbr follows the process locale, and a
+# label must not change with the server's LC_TIME.
+MONTH_ABBR = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -37,7 +43,7 @@ def period_of(year: int, month: int, period: Period, start_month: int = 1) -> Pe
         last = calendar.monthrange(year, month)[1]
         return PeriodSpan(
             date(year, month, 1), date(year, month, last), f"{year:04d}-{month:02d}",
-            f"{calendar.month_abbr[month]} {year}",
+            f"{MONTH_ABBR[month]} {year}",
         )  # fmt: skip
     fy = fiscal_year(year, month, start_month)
     first_year = fy if start_month == 1 else fy - 1
@@ -53,6 +59,40 @@ def period_of(year: int, month: int, period: Period, start_month: int = 1) -> Pe
 def period_of_day(day: date, period: Period, start_month: int = 1) -> PeriodSpan:
     """The period a day falls in."""
     return period_of(day.year, day.month, period, start_month)
+
+
+def periods_between(
+    first: date, last: date, period: Period, start_month: int = 1
+) -> list[PeriodSpan]:
+    """Every period from the one holding ``first`` to the one holding ``last``, in order."""
+    spans: list[PeriodSpan] = []
+    span = period_of_day(first, period, start_month)
+    while span.start <= last:
+        spans.append(span)
+        span = period_of_day(_add_months(span.end, 1), period, start_month)
+    return spans
+
+
+def report_periods(
+    months: Iterable[tuple[int, int]],
+    period: Period,
+    start_month: int,
+    first: date | None = None,
+    last: date | None = None,
+) -> list[PeriodSpan]:
+    """The periods holding any of ``months`` (``(year, month)`` pairs), in order; with both
+    ends of a date range, every period of the range too, so empty ones show as zeros."""
+    spans = {s.key: s for s in (period_of(y, m, period, start_month) for y, m in months)}
+    if first and last:
+        spans.update((s.key, s) for s in periods_between(first, last, period, start_month))
+    return sorted(spans.values())
+
+
+def clip(span: PeriodSpan, first: date | None, last: date | None) -> tuple[date, date]:
+    """The days of ``span`` that also lie between ``first`` and ``last`` (either open)."""
+    start = max(span.start, first) if first else span.start
+    end = min(span.end, last) if last else span.end
+    return start, end
 
 
 def _add_months(day: date, months: int) -> date:

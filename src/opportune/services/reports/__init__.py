@@ -7,6 +7,8 @@ one read transaction, and shapes the grouped rows with the pure builders of
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import Engine
@@ -20,7 +22,7 @@ from opportune.domain.reports.model import (
     ReportResult,
 )
 from opportune.domain.users import User
-from opportune.errors import NotFoundError
+from opportune.errors import FieldError, NotFoundError, ValidationError
 from opportune.services.clock import Clock
 from opportune.services.reports.request import resolve_request
 from opportune.services.reports.runners import RUNNERS
@@ -28,6 +30,10 @@ from opportune.services.uow import UnitOfWork
 from opportune.settings import Settings
 
 __all__ = ["ReportService"]
+
+# The dashboard runs its reports this many at a time, each on its own connection: the
+# database drivers release the GIL while a query runs, and two suits a small server.
+DASHBOARD_THREADS = 2
 
 
 class ReportService:
@@ -58,6 +64,46 @@ class ReportService:
             result = RUNNERS[definition.name](ReportQueries(uow.connection), filters, lookups)
         return _with_echo(result, definition, filters, lookups)
 
+    def dashboard(self, actor: User, request: ReportRequest) -> tuple[ReportResult, ...]:
+        """Every report of :meth:`catalog` with the same filters, as the dashboard shows them.
+
+        Options a report does not take are dropped for it (``stage`` goes to reports with
+        stages, ``period`` to reports of periods; ``by`` and ``days`` are each report's
+        default). A bad filter raises one :class:`ValidationError` naming every bad filter.
+        The reports run :data:`DASHBOARD_THREADS` at a time, each on its own read
+        transaction.
+        """
+        with UnitOfWork(self.engine) as uow:
+            lookups = _lookups(uow)
+        plans = self._dashboard_plans(actor, request, lookups)
+        with ThreadPoolExecutor(DASHBOARD_THREADS, thread_name_prefix="dashboard") as pool:
+            return tuple(pool.map(lambda plan: self._compute(plan[0], plan[1], lookups), plans))
+
+    def _dashboard_plans(
+        self, actor: User, request: ReportRequest, lookups: ReportLookups
+    ) -> list[tuple[ReportDefinition, ReportFilters]]:
+        """Each report's resolved filters; every fault of every report in one error."""
+        plans: list[tuple[ReportDefinition, ReportFilters]] = []
+        faults: dict[tuple[str, str], FieldError] = {}
+        for definition in self.catalog():
+            try:
+                shared = _shared_request(definition, request)
+                plans.append((definition, self.resolve(definition, shared, lookups, actor)))
+            except ValidationError as exc:
+                # Several reports refuse the same bad owner: name it once.
+                faults.update({(f.field, f.message): f for f in exc.fields})
+        if faults:
+            raise ValidationError(faults.values())
+        return plans
+
+    def _compute(
+        self, definition: ReportDefinition, filters: ReportFilters, lookups: ReportLookups
+    ) -> ReportResult:
+        """One report on its own read transaction (safe to call from any thread)."""
+        with UnitOfWork(self.engine) as uow:
+            result = RUNNERS[definition.name](ReportQueries(uow.connection), filters, lookups)
+        return _with_echo(result, definition, filters, lookups)
+
     def resolve(
         self,
         definition: ReportDefinition,
@@ -83,6 +129,17 @@ def _lookups(uow: UnitOfWork) -> ReportLookups:
         stages=uow.stages.stages(),
         lost_reasons=uow.stages.lost_reasons(),
         users=tuple(uow.users.all()),
+    )
+
+
+def _shared_request(definition: ReportDefinition, request: ReportRequest) -> ReportRequest:
+    """The dashboard's filters as one report takes them: what it has no use for dropped."""
+    return replace(
+        request,
+        stage=request.stage if definition.uses_stage else (),
+        period=request.period if definition.uses_period else None,
+        by=None,
+        days=None,
     )
 
 

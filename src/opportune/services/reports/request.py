@@ -69,9 +69,7 @@ def _label_ids(
     return tuple(ids)
 
 
-def _choice(
-    errors: list[FieldError], field: str, value: str | None, allowed: Sequence[str]
-) -> str:
+def _choice(errors: list[FieldError], field: str, value: str | None, allowed: Sequence[str]) -> str:
     """A value of ``allowed`` (any case), its first value when none is given."""
     if value is None or not value.strip():
         return allowed[0] if allowed else ""
