@@ -14,14 +14,23 @@ from opportune.cli.options import (
     AccountIds,
     CloseFrom,
     CloseTo,
+    ConvertedOnly,
+    CreatedFrom,
+    CreatedTo,
+    ForecastCategories,
+    LeadSources,
+    LostReasons,
     OpportunitySort,
     OpportunityState,
     Owners,
     SearchOption,
+    StageEnteredTo,
     Stages,
-    day_option,
+    UntouchedDays,
     many,
+    parse_count,
     parse_day,
+    with_report_filters,
 )
 from opportune.cli.output import note
 from opportune.cli.state import get_state
@@ -44,8 +53,6 @@ OutputOption = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Write to this file instead of standard output."),
 ]
-CreatedFrom = Annotated[str | None, day_option("Created on or after this day.")]
-CreatedTo = Annotated[str | None, day_option("Created on or before this day.")]
 
 
 @app.command("leads")
@@ -61,6 +68,8 @@ def export_leads(
     include_converted: Annotated[
         bool, typer.Option("--include-converted", help="Include converted leads.")
     ] = False,
+    converted_only: ConvertedOnly = False,
+    untouched_days: UntouchedDays = None,
     unread: Annotated[
         bool, typer.Option("--unread", help="Only leads unread by their owner.")
     ] = False,
@@ -77,7 +86,8 @@ def export_leads(
         status=status or (), lead_source=source or (), owner=owner or (), rating=rating or (),
         created_from=parse_day("created_from", created_from),
         created_to=parse_day("created_to", created_to), q=search,
-        include_converted=include_converted, unread=unread, sort=sort,
+        include_converted=include_converted, converted_only=converted_only,
+        untouched_days=parse_count("untouched_days", untouched_days), unread=unread, sort=sort,
     )  # fmt: skip
     _export(ctx, "lead", filters, output)
 
@@ -142,6 +152,12 @@ def export_opportunities(
     state: OpportunityState = None,
     close_from: CloseFrom = None,
     close_to: CloseTo = None,
+    lead_source: LeadSources = None,
+    forecast_category: ForecastCategories = None,
+    lost_reason: LostReasons = None,
+    created_from: CreatedFrom = None,
+    created_to: CreatedTo = None,
+    stage_entered_to: StageEnteredTo = None,
     search: SearchOption = None,
     sort: OpportunitySort = "close_date",
     output: OutputOption = None,
@@ -154,6 +170,11 @@ def export_opportunities(
         stage=stage or (), owner=owner or (), account=account or (), state=state,
         close_from=parse_day("close_from", close_from), close_to=parse_day("close_to", close_to),
         q=search, sort=sort,
+    )  # fmt: skip
+    filters = with_report_filters(
+        filters, lead_source=lead_source, forecast_category=forecast_category,
+        lost_reason=lost_reason, created_from=created_from, created_to=created_to,
+        stage_entered_to=stage_entered_to,
     )  # fmt: skip
     _export(ctx, "opportunity", filters, output)
 

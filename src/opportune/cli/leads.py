@@ -10,6 +10,7 @@ import typer
 from opportune.cli import lead_conversion
 from opportune.cli.duplicate_alerts import SavedAlerts, find_alerts
 from opportune.cli.lead_fields import parse_assignments, to_service_data, with_lead_fields
+from opportune.cli.options import ConvertedOnly, UntouchedDays, parse_count
 from opportune.cli.output import note, print_json, print_record, print_table
 from opportune.cli.state import get_state
 from opportune.domain.leads import Lead
@@ -171,6 +172,8 @@ def list_leads(
     include_converted: Annotated[
         bool, typer.Option("--include-converted", help="Include converted leads.")
     ] = False,
+    converted_only: ConvertedOnly = False,
+    untouched_days: UntouchedDays = None,
     unread: Annotated[
         bool, typer.Option("--unread", help="Only leads unread by their owner.")
     ] = False,
@@ -196,6 +199,8 @@ def list_leads(
         created_to=created_to.date() if created_to else None, q=search,
         include_converted=include_converted, unread=unread, queue=queue, sort=sort, cursor=cursor,
         limit=state.settings.page_size_default if limit is None else limit, with_total=total,
+        converted_only=converted_only,
+        untouched_days=parse_count("untouched_days", untouched_days),
     )  # fmt: skip
     _print_page(core.leads.list(actor, filters), as_json=as_json)
 

@@ -11,17 +11,24 @@ from opportune.cli.options import (
     AccountIds,
     CloseFrom,
     CloseTo,
+    CreatedFrom,
+    CreatedTo,
     CursorOption,
     ExpectVersion,
+    ForecastCategories,
     JsonOption,
+    LeadSources,
     LimitOption,
+    LostReasons,
     OpportunitySort,
     OpportunityState,
     Owners,
     SearchOption,
+    StageEnteredTo,
     Stages,
     TotalOption,
     parse_day,
+    with_report_filters,
 )
 from opportune.cli.output import note, print_json, print_table
 from opportune.cli.pipeline_history import print_history
@@ -150,6 +157,12 @@ def list_opportunities(
     state: OpportunityState = None,
     close_from: CloseFrom = None,
     close_to: CloseTo = None,
+    lead_source: LeadSources = None,
+    forecast_category: ForecastCategories = None,
+    lost_reason: LostReasons = None,
+    created_from: CreatedFrom = None,
+    created_to: CreatedTo = None,
+    stage_entered_to: StageEnteredTo = None,
     search: SearchOption = None,
     sort: OpportunitySort = "close_date",
     limit: LimitOption = None,
@@ -166,6 +179,11 @@ def list_opportunities(
         stage=stage or (), owner=owner or (), account=account or (), state=state,
         close_from=parse_day("close_from", close_from), close_to=parse_day("close_to", close_to),
         q=search, sort=sort, cursor=cursor, limit=limit_or_default(s, limit), with_total=total,
+    )  # fmt: skip
+    filters = with_report_filters(
+        filters, lead_source=lead_source, forecast_category=forecast_category,
+        lost_reason=lost_reason, created_from=created_from, created_to=created_to,
+        stage_entered_to=stage_entered_to,
     )  # fmt: skip
     page = s.core.opportunities.list(s.actor, filters).page
     records = [opportunity_record(s, o) for o in page.items]

@@ -109,6 +109,10 @@ class LeadListQuery:
     created_to: datetime | None = None
     search: str | None = None
     include_converted: bool = False
+    # Only converted leads (whatever ``include_converted`` says).
+    converted_only: bool = False
+    # Leads last touched (updated, or an activity logged) before this moment.
+    touched_before: datetime | None = None
     unread_only: bool = False
     # Leads in these queues; None for no queue filter (an empty tuple matches nothing).
     queue_ids: tuple[int, ...] | None = None

@@ -214,6 +214,7 @@ class AssignmentService(QueueAdmin, GroupAdmin):
             query = resolve_filters(
                 batch, picklists=load_lead_picklists(uow), users=uow.users.all(), actor=actor,
                 max_limit=REASSIGN_BATCH, queues=uow.assignment.queues(),
+                today=self.clock().date(),
             )  # fmt: skip
             return query, assigner_for(uow, rule, now=self.clock())
 

@@ -241,7 +241,7 @@ class DuplicateService:
         query = resolve_filters(
             dataclasses.replace(filters, cursor=cursor, limit=size, with_total=False),
             picklists=load_lead_picklists(uow), users=uow.users.all(), actor=actor,
-            max_limit=max(size, 1),
+            max_limit=max(size, 1), today=self.clock().date(),
         )  # fmt: skip
         return uow.leads.page(query)
 

@@ -26,6 +26,7 @@ from opportune.domain.users import User
 from opportune.errors import FieldError, ValidationError
 
 DEFAULT_SORT = "-created_at"
+MAX_UNTOUCHED_DAYS = 36_500  # a hundred years: anything longer is a typo
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,10 @@ class LeadFilters:
     created_to: date | None = None
     q: str | None = None
     include_converted: bool = False
+    # Only converted leads (converted ones are then listed whatever include_converted says).
+    converted_only: bool = False
+    # Leads not touched (updated, or an activity logged) for this many days, open or not.
+    untouched_days: int | None = None
     unread: bool = False
     # A queue id or name, or ``mine`` for the queues the actor belongs to.
     queue: str | None = None
@@ -57,8 +62,13 @@ def resolve_filters(
     actor: User,
     max_limit: int,
     queues: Sequence[Queue] = (),
+    today: date | None = None,
 ) -> LeadListQuery:
-    """Turn user-facing filters into a query; raise one error naming every bad filter."""
+    """Turn user-facing filters into a query; raise one error naming every bad filter.
+
+    ``today`` (the service clock's UTC day; the wall clock's when not given) anchors
+    ``untouched_days``.
+    """
     errors: list[FieldError] = []
     status_ids = _labels_to_ids("status", filters.status, picklists.statuses, errors)
     source_ids = _labels_to_ids("lead_source", filters.lead_source, picklists.sources, errors)
@@ -75,6 +85,7 @@ def resolve_filters(
         errors.append(FieldError("q", "INVALID_CHARACTER", "Must not contain control characters"))
     cursor = _cursor(filters.cursor, sort, errors)
     queue_ids = _queue_ids(filters.queue, queues, actor, errors)
+    touched_before = _touched_before(filters.untouched_days, today, errors)
     if errors:
         raise ValidationError(errors)
     return LeadListQuery(
@@ -82,6 +93,7 @@ def resolve_filters(
         created_from=_start_of(filters.created_from),
         created_to=_end_of(filters.created_to),
         search=(filters.q or "").strip() or None, include_converted=filters.include_converted,
+        converted_only=filters.converted_only, touched_before=touched_before,
         unread_only=filters.unread, queue_ids=queue_ids, sort=sort, descending=descending,
         cursor=cursor,
         limit=filters.limit, with_total=filters.with_total,
@@ -141,6 +153,26 @@ def _queue_ids(
         errors.append(FieldError("queue", "INVALID_FILTER", f"Unknown queue '{ref}'"))
         return None
     return (found.id,)
+
+
+def _touched_before(
+    days: int | None, today: date | None, errors: list[FieldError]
+) -> datetime | None:
+    """The start of (today - days) UTC: leads last touched before it are untouched for
+    ``days`` days."""
+    if days is None:
+        return None
+    if isinstance(days, bool) or not 1 <= days <= MAX_UNTOUCHED_DAYS:
+        errors.append(
+            FieldError(
+                "untouched_days",
+                "NUMBER_OUTSIDE_VALID_RANGE",
+                f"Must be a whole number of days between 1 and {MAX_UNTOUCHED_DAYS}",
+            )
+        )
+        return None
+    day = today if today is not None else datetime.now(UTC).date()
+    return _start_of(day - timedelta(days=days))
 
 
 def _ratings(values: Sequence[str], errors: list[FieldError]) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ import builtins
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC
 
 from sqlalchemy import Engine
 
@@ -146,6 +147,7 @@ class LeadService:
             query = resolve_filters(
                 filters, picklists=picklists, users=users, actor=actor,
                 max_limit=self.max_page_size, queues=queues,
+                today=self.clock().astimezone(UTC).date(),
             )  # fmt: skip
             page = uow.leads.page(query)
         return LeadPage(page, LeadLookups(picklists, users, {q.id: q.name for q in queues}))

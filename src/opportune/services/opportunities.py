@@ -11,7 +11,7 @@ import builtins
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -42,7 +42,7 @@ from opportune.domain.opportunities import (
     update_opportunity,
 )
 from opportune.domain.picklists import PicklistValue, find_by_label
-from opportune.domain.stages import Stage
+from opportune.domain.stages import FORECAST_CATEGORIES, Stage
 from opportune.domain.users import User
 from opportune.errors import (
     ConflictError,
@@ -98,6 +98,11 @@ class OpportunityFilters:
     ``close_to`` bound the close date, both days included; ``q`` words must all appear in
     the name. ``sort`` is a field of :data:`OPPORTUNITY_SORT_FIELDS`, ``-`` first for
     descending.
+
+    The filters reports drill through with: ``lead_source`` and ``lost_reason`` labels,
+    ``forecast_category`` values (any case), ``created_from`` and ``created_to`` (UTC
+    days, both included), and ``stage_entered_to``: the current stay in the stage began
+    on or before that UTC day.
     """
 
     stage: Sequence[str] = ()
@@ -107,6 +112,12 @@ class OpportunityFilters:
     close_from: date | None = None
     close_to: date | None = None
     q: str | None = None
+    lead_source: Sequence[str] = ()
+    forecast_category: Sequence[str] = ()
+    lost_reason: Sequence[str] = ()
+    created_from: date | None = None
+    created_to: date | None = None
+    stage_entered_to: date | None = None
     sort: str = "close_date"
     cursor: str | None = None
     limit: int = 50
@@ -602,7 +613,7 @@ def _resolve(
 ) -> OpportunityQuery:
     """Turn user-facing filters into a query; raise one error naming every bad filter."""
     resolver = FilterResolver(users=lookups.users, actor=actor, max_limit=max_limit)
-    stage_ids = _stage_ids(resolver, filters.stage, lookups.pipeline.stages)
+    stage_ids = _label_ids(resolver, "stage", filters.stage, lookups.pipeline.stages)
     owner_ids = resolver.owners(filters.owner)
     account_ids = resolver.ids("account", filters.account)
     is_closed, is_won = _state(resolver, filters.state)
@@ -614,25 +625,66 @@ def _resolve(
     request = resolver.window(
         filters.sort, filters.cursor, filters.limit, filters.with_total, OPPORTUNITY_SORT_FIELDS
     )
-    resolver.finish()
-    return OpportunityQuery(
-        request, stage_ids=stage_ids, owner_ids=owner_ids, account_ids=account_ids,
-        is_closed=is_closed, is_won=is_won, close_from=filters.close_from,
-        close_to=filters.close_to, search=search,
+    query = _with_report_filters(
+        OpportunityQuery(
+            request, stage_ids=stage_ids, owner_ids=owner_ids, account_ids=account_ids,
+            is_closed=is_closed, is_won=is_won, close_from=filters.close_from,
+            close_to=filters.close_to, search=search,
+        ),
+        resolver, filters, lookups,
     )  # fmt: skip
+    resolver.finish()
+    return query
 
 
-def _stage_ids(
-    resolver: FilterResolver, labels: Sequence[str], stages: Sequence[Stage]
+def _with_report_filters(
+    query: OpportunityQuery,
+    resolver: FilterResolver,
+    filters: OpportunityFilters,
+    lookups: OpportunityLookups,
+) -> OpportunityQuery:
+    """``query`` narrowed by the filters reports drill through with (errors collected)."""
+    created_from, created_to = resolver.created(filters.created_from, filters.created_to)
+    return dataclasses.replace(
+        query,
+        lead_source_ids=_label_ids(
+            resolver, "lead_source", filters.lead_source, lookups.lead_sources
+        ),
+        forecast_categories=resolver.choices(
+            "forecast_category", filters.forecast_category, FORECAST_CATEGORIES
+        ),
+        lost_reason_ids=_label_ids(
+            resolver, "lost_reason", filters.lost_reason, lookups.pipeline.lost_reasons
+        ),
+        created_from=created_from,
+        created_to=created_to,
+        stage_entered_before=_day_after(filters.stage_entered_to),
+    )
+
+
+def _label_ids(
+    resolver: FilterResolver,
+    field: str,
+    labels: Sequence[str],
+    values: Sequence[Stage] | Sequence[PicklistValue],
 ) -> tuple[int, ...]:
+    """The ids of the values with these labels (any case); an unknown one names ``field``."""
     ids: list[int] = []
     for label in split(labels):
-        found = find_by_label(stages, label)
+        found = find_by_label(values, label)
         if found is None:
-            resolver.fail("stage", f"Unknown stage '{label}'")
+            resolver.fail(field, f"Unknown {field} '{label}'")
         else:
             ids.append(found.id)
     return tuple(ids)
+
+
+def _day_after(day: date | None) -> datetime | None:
+    """The first moment after the UTC day ``day``: what began before it began on or before
+    that day."""
+    if day is None or day == date.max:  # nothing comes after the last day there is
+        return None
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
 
 
 def _state(resolver: FilterResolver, state: str | None) -> tuple[bool | None, bool | None]:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
+from datetime import date
 from typing import Any, Protocol
 
 from opportune.domain.field_history import FieldChange
 from opportune.domain.listing import Page
 from opportune.domain.users import User
-from opportune.errors import NotFoundError
+from opportune.errors import FieldError, NotFoundError, ValidationError
 from opportune.services import Opportune
 from opportune.services.accounts import AccountFilters
 from opportune.services.contacts import ContactFilters
 from opportune.services.opportunities import OpportunityFilters
+from opportune.web.listing import parse_date
 from opportune.web.record_data import Record
 from opportune.web.record_listing import RecordListState
 from opportune.web.record_pages import RecordPage
@@ -94,10 +96,25 @@ def _contacts(core: Opportune, user: User, state: RecordListState, cursor: str |
 def _opportunities(
     core: Opportune, user: User, state: RecordListState, cursor: str | None
 ) -> Page[Any]:
+    days = _days(state, ("close_from", "close_to", "created_from", "created_to",
+                         "stage_entered_to"))  # fmt: skip
     filters = OpportunityFilters(
         owner=state.values("owner"), account=state.values("account"),
         stage=state.values("stage"), state=state.value("state") or None,
         q=state.value("q") or None, sort=state.sort, cursor=cursor, limit=PAGE_SIZE,
-        with_total=True,
+        with_total=True, lead_source=state.values("lead_source"),
+        forecast_category=state.values("forecast_category"),
+        lost_reason=state.values("lost_reason"), close_from=days["close_from"],
+        close_to=days["close_to"], created_from=days["created_from"],
+        created_to=days["created_to"], stage_entered_to=days["stage_entered_to"],
     )  # fmt: skip
     return core.opportunities.list(user, filters).page
+
+
+def _days(state: RecordListState, names: tuple[str, ...]) -> dict[str, date | None]:
+    """The days these filters hold; raise one ValidationError naming each bad one."""
+    errors: list[FieldError] = []
+    days = {name: parse_date(name, state.value(name), errors) for name in names}
+    if errors:
+        raise ValidationError(errors)
+    return days

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
+from opportune.web.drill_filters import drill_phrases, without_drills
 from opportune.web.record_pages import RecordPage
 
 ORDER_WORDS = {
@@ -49,6 +50,22 @@ class RecordListState:
     def is_filtered(self) -> bool:
         """True when any filter (not just a sort) narrows the list."""
         return bool(self.params)
+
+    @property
+    def drill_params(self) -> list[tuple[str, str]]:
+        """The filters a report click-through set, which the form has no inputs for."""
+        names = {f.name for f in self.page.drill_filters}
+        return [(key, value) for key, value in self.params if key in names]
+
+    @property
+    def drill_phrases(self) -> list[str]:
+        """Those filters in words: ['lead source Web', 'forecast category Commit']."""
+        return drill_phrases(self.params, self.page.drill_filters)
+
+    @property
+    def without_drills_url(self) -> str:
+        """This list without the click-through filters (the form's filters and sort kept)."""
+        return replace(self, params=without_drills(self.params, self.page.drill_filters)).url()
 
     @property
     def base(self) -> str:

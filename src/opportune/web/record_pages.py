@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from opportune.domain.accounts import ACCOUNT
 from opportune.domain.contacts import CONTACT
 from opportune.domain.opportunities import OPPORTUNITY
+from opportune.web.drill_filters import OPPORTUNITY_DRILL_FILTERS, DrillFilter
 from opportune.web.record_fields import Column, FieldFactory, ListFilter, RecordField, Section
 
 
@@ -37,6 +38,8 @@ class RecordPage:
     search_hint: str
     filters: tuple[ListFilter, ...] = ()
     hidden_filters: tuple[str, ...] = ()
+    # Filters report click-throughs set in the address (the form has no inputs for them).
+    drill_filters: tuple[DrillFilter, ...] = ()
     above: tuple[str, ...] = ()
     panels: tuple[str, ...] = ()
 
@@ -61,7 +64,10 @@ class RecordPage:
     @property
     def filter_names(self) -> tuple[str, ...]:
         """The query parameters that narrow the list."""
-        return ("q", "owner", *(f.name for f in self.filters), *self.hidden_filters)
+        return (
+            "q", "owner", *(f.name for f in self.filters), *self.hidden_filters,
+            *(f.name for f in self.drill_filters),
+        )  # fmt: skip
 
     def column(self, sort: str) -> Column | None:
         """The column sorted by ``sort`` (with or without its leading ``-``)."""
@@ -218,6 +224,7 @@ OPPORTUNITIES = RecordPage(
         ListFilter("stage", "Stage", "Any stage", source="stages"),
     ),
     hidden_filters=("account",),
+    drill_filters=OPPORTUNITY_DRILL_FILTERS,
     above=("records/_stage_path.html",),
     panels=("records/_opportunity_related.html",),
 )  # fmt: skip

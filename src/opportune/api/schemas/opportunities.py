@@ -112,6 +112,17 @@ class OpportunityListParams(RequestModel):
     close_from: date | None = Field(default=None, description="Closing on or after this day")
     close_to: date | None = Field(default=None, description="Closing on or before this day")
     q: str | None = Field(default=None, description="Search in the name")
+    lead_source: list[str] = Field(default_factory=list, description="Lead source labels")
+    forecast_category: list[str] = Field(
+        default_factory=list, description="Forecast categories: " + ", ".join(FORECAST_CATEGORIES)
+    )
+    lost_reason: list[str] = Field(default_factory=list, description="Lost reason labels")
+    created_from: date | None = Field(default=None, description="Created on or after this day")
+    created_to: date | None = Field(default=None, description="Created on or before this day")
+    stage_entered_to: date | None = Field(
+        default=None,
+        description="Only opportunities that entered their current stage on or before this day",
+    )
     sort: str = Field(
         default="close_date",
         description="A field, `-` first for descending: " + ", ".join(OPPORTUNITY_SORT_FIELDS),

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     RowMapping,
+    and_,
     delete,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -99,7 +102,9 @@ def _lead_filters(query: LeadListQuery, dialect: str) -> list[ColumnElement[bool
     c = t.leads.c
     # Merged leads are kept (recoverable) but never listed, searched or counted.
     filters: list[ColumnElement[bool]] = [c.merged_into_id.is_(None)]
-    if not query.include_converted:
+    if query.converted_only:
+        filters.append(c.is_converted.is_(True))
+    elif not query.include_converted:
         filters.append(c.is_converted.is_(False))
     for column, values in (
         (c.status_id, query.status_ids),
@@ -115,12 +120,27 @@ def _lead_filters(query: LeadListQuery, dialect: str) -> list[ColumnElement[bool
         filters.append(c.created_at >= query.created_from)
     if query.created_to is not None:
         filters.append(c.created_at < query.created_to)
+    if query.touched_before is not None:
+        filters.append(_untouched_since(query.touched_before))
     if query.unread_only:
         filters.append(c.is_unread_by_owner.is_(True))
     if query.queue_ids is not None:
         filters.append(c.queue_id.in_(query.queue_ids))
     filters.extend(search_filters(query.search, dialect))
     return filters
+
+
+def _untouched_since(moment: datetime) -> ColumnElement[bool]:
+    """Last touched (the later of updated_at and last_activity_at) before ``moment``.
+
+    Spelled as two comparisons rather than a greatest() so both databases can use an index
+    on updated_at; a lead without activities was last touched when it was last updated.
+    """
+    c = t.leads.c
+    return and_(
+        c.updated_at < moment,
+        or_(c.last_activity_at.is_(None), c.last_activity_at < moment),
+    )
 
 
 LEAD_PAGES: Keyset[Lead] = Keyset(t.leads, lead_from_row)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +26,7 @@ from sqlalchemy import (
 from opportune.db import tables as t
 from opportune.db.repositories._common import new_id
 from opportune.db.repositories._keyset import Keyset, KeysetRequest
+from opportune.db.repositories.stage_periods import StageEntry, StagePeriodRepository
 from opportune.domain.history import StageSnapshot
 from opportune.domain.listing import Page
 from opportune.domain.opportunities import ContactRole, Opportunity
@@ -43,6 +44,9 @@ class OpportunityQuery:
 
     ``is_closed`` and ``is_won`` filter by state when set; ``close_from`` and ``close_to``
     bound the close date, both inclusive; ``search`` words must all appear in the name.
+    ``created_from`` (inclusive) and ``created_to`` (exclusive) bound the creation moment;
+    ``stage_entered_before`` keeps opportunities whose current stay in their stage began
+    before that moment.
     """
 
     request: KeysetRequest
@@ -54,6 +58,12 @@ class OpportunityQuery:
     close_from: date | None = None
     close_to: date | None = None
     search: str | None = None
+    lead_source_ids: tuple[int, ...] = ()
+    forecast_categories: tuple[str, ...] = ()
+    lost_reason_ids: tuple[int, ...] = ()
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    stage_entered_before: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,10 +196,13 @@ class OpportunityHistoryRepository:
         self.conn = conn
 
     def add(self, snapshot: StageSnapshot) -> int:
-        """Store a snapshot and return its id."""
+        """Store a snapshot and return its id; a new stage also ends the current stay in
+        the previous one and opens another (``opportunity_stage_periods``)."""
         values = dataclasses.asdict(snapshot)
         values.pop("id")
-        return new_id(self.conn.execute(insert(t.opportunity_history).values(values)))
+        snapshot_id = new_id(self.conn.execute(insert(t.opportunity_history).values(values)))
+        StagePeriodRepository(self.conn).record_many([StageEntry.of(snapshot)])
+        return snapshot_id
 
     def for_opportunity(self, opportunity_id: int) -> list[StageSnapshot]:
         """An opportunity's snapshots, oldest first."""
@@ -286,7 +299,40 @@ def _filters(query: OpportunityQuery) -> list[ColumnElement[bool]]:
     if query.close_to is not None:
         filters.append(c.close_date <= query.close_to)
     filters.extend(_name_contains(word) for word in (query.search or "").split())
+    filters.extend(_report_filters(query))
     return filters
+
+
+def _report_filters(query: OpportunityQuery) -> list[ColumnElement[bool]]:
+    """The conditions of the filters reports drill through with."""
+    c = t.opportunities.c
+    filters: list[ColumnElement[bool]] = []
+    for column, values in (
+        (c.lead_source_id, query.lead_source_ids),
+        (c.forecast_category, query.forecast_categories),
+        (c.lost_reason_id, query.lost_reason_ids),
+    ):
+        if values:
+            filters.append(column.in_(values))
+    if query.created_from is not None:
+        filters.append(c.created_at >= query.created_from)
+    if query.created_to is not None:
+        filters.append(c.created_at < query.created_to)
+    if query.stage_entered_before is not None:
+        filters.append(_in_stage_since_before(query.stage_entered_before))
+    return filters
+
+
+def _in_stage_since_before(moment: datetime) -> ColumnElement[bool]:
+    """The opportunity's current stay in its stage (the period not yet left) began before
+    ``moment``: a correlated EXISTS the (opportunity_id, entered_at) index answers."""
+    p = t.opportunity_stage_periods.c
+    current = select(p.id).where(
+        p.opportunity_id == t.opportunities.c.id,
+        p.left_at.is_(None),
+        p.entered_at < moment,
+    )
+    return current.exists()
 
 
 def _name_contains(word: str) -> ColumnElement[bool]:
