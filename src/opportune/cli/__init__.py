@@ -22,6 +22,7 @@ from opportune.cli import (
     leads,
     merge_commands,
     opportunity_commands,
+    report_commands,
     stage_commands,
     system,
     task_commands,
@@ -55,6 +56,7 @@ app.add_typer(assignment_commands.queue_app, name="queue")
 app.add_typer(duplicate_commands.app, name="duplicates")
 app.add_typer(merge_commands.app, name="merge")
 app.add_typer(webform_commands.app, name="webform")
+app.command("report")(report_commands.report)
 
 
 def _print_version(value: bool) -> None:

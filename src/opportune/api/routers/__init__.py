@@ -16,6 +16,7 @@ from opportune.api.routers import (
     merges,
     opportunities,
     picklists,
+    reports,
     stages,
     users,
     web_forms,
@@ -41,5 +42,6 @@ api_router.include_router(activities_router.router)
 api_router.include_router(conversions.mappings_router)
 for module in (imports, assignment, duplicates, merges, web_forms):
     api_router.include_router(module.router)
+api_router.include_router(reports.router)
 
 __all__ = ["api_router"]

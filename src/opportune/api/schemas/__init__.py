@@ -193,6 +193,14 @@ class LeadListParams(RequestModel):
     created_to: date | None = Field(default=None, description="Created on or before this day")
     q: str | None = Field(default=None, description="Search in name, company and email")
     include_converted: bool = Field(default=False, description="Also list converted leads")
+    converted_only: bool = Field(
+        default=False, description="Only converted leads (whatever `include_converted` says)"
+    )
+    untouched_days: int | None = Field(
+        default=None,
+        description="Only leads, open or not, last touched (updated, or an activity logged) "
+        "before the start of the UTC day this many days ago: 1 to 36500",
+    )
     unread: bool = Field(default=False, description="Only leads unread by their owner")
     queue: str | None = Field(
         default=None, description="Leads in a queue: its id or name, or `mine` (my queues)"
