@@ -14,6 +14,7 @@ from opportune.web.routes import (
     leads,
     merges,
     records,
+    reports,
     setup,
     web_forms,
 )
@@ -26,7 +27,7 @@ router.include_router(records.router)
 router.include_router(board.router)
 router.include_router(activities.router)
 router.include_router(conversion.router)
-for module in (setup, imports, assignment, duplicates, merges, web_forms):
+for module in (setup, imports, assignment, duplicates, merges, web_forms, reports):
     router.include_router(module.router)
 
 __all__ = ["router"]
