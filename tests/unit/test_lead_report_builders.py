@@ -100,7 +100,7 @@ def test_the_funnel_lists_steps_in_order_then_exits_with_the_share_reaching_each
     assert column(report, "share") == [pct("100.0"), pct("45.0"), pct("15.0"), None]
     assert report.totals is not None and report.totals.values["leads"] == 20
     assert (report.chart.kind, report.chart.category, report.chart.series) == (
-        "funnel", "status", ("leads",),
+        "funnel", "status", ("reached", "leads"),
     )  # fmt: skip
 
 

@@ -70,15 +70,15 @@ def lead_funnel(
         {"leads": drill.leads(scope)},
     )
     return _result(
-        "lead-funnel", _FUNNEL_COLUMNS, rows, ChartSpec("funnel", "status", ("leads",)), totals
+        "lead-funnel", _FUNNEL_COLUMNS, rows, ChartSpec("funnel", "status", ("reached", "leads")), totals
     )
 
 
 _FUNNEL_COLUMNS = (
     ReportColumn("status", "Status", "text"),
     ReportColumn("step", "Step", "text"),
-    ReportColumn("leads", "Leads", "count"),
-    ReportColumn("reached", "Reached", "count"),
+    ReportColumn("leads", "At this status", "count"),
+    ReportColumn("reached", "Reached this step", "count"),
     ReportColumn("share", "Share reaching (%)", "percent"),
 )
 
