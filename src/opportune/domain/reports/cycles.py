@@ -14,18 +14,12 @@ total the groups, and attach the opportunity list behind each count.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from opportune.domain.reports.deals import (
-    NONE_LABEL,
-    DrillFilters,
-    close_range,
-    opportunities,
-    scope,
-    shown_label,
-)
+from opportune.domain.reports.deals import DrillFilters, opportunities, scope, shown_label
+from opportune.domain.reports.grouping import GROUP_COLUMNS, Grouped, grouped
 from opportune.domain.reports.model import (
     ChartSpec,
     Drill,
@@ -37,7 +31,6 @@ from opportune.domain.reports.model import (
     Value,
 )
 from opportune.domain.reports.numbers import days
-from opportune.domain.reports.periods import clip, period_of, report_periods
 from opportune.domain.stages import Stage
 
 Group = int | tuple[int, int] | None
@@ -88,11 +81,8 @@ class StageTime:
 
 # --- sales cycle ---------------------------------------------------------------------------
 
-GROUP_COLUMNS = {
-    "period": ReportColumn("period", "Period", "text"),
-    "owner": ReportColumn("owner", "Owner", "text"),
-    "source": ReportColumn("lead_source", "Lead source", "text"),
-}
+# Every drill of the report lists won opportunities.
+WON = {"state": "won"}
 CYCLE_COLUMNS = (
     ReportColumn("won", "Won", "count"),
     ReportColumn("average_days", "Average days", "days"),
@@ -106,13 +96,6 @@ CYCLE_COLUMNS = (
 WON_CELLS = ("won", "average_days", "median_days")
 
 
-@dataclass(frozen=True, slots=True)
-class _Row:
-    label: str
-    tally: CycleTally
-    drill: DrillFilters | None
-
-
 def sales_cycle_report(
     tallies: Sequence[CycleTally], total: CycleTally, filters: ReportFilters,
     lookups: ReportLookups,
@@ -121,12 +104,7 @@ def sales_cycle_report(
     lead), per close period (every period of the range), owner (by name) or lead source
     (configured order, "(none)" last), with the whole report as the totals row."""
     by = filters.by if filters.by in GROUP_COLUMNS else "period"
-    if by == "owner":
-        rows = _by_owner(tallies, filters, lookups)
-    elif by == "source":
-        rows = _by_source(tallies, filters, lookups)
-    else:
-        rows = _by_period(tallies, filters, lookups)
+    rows = grouped(tallies, replace(filters, by=by), lookups, _one_tally, WON)
     column = GROUP_COLUMNS[by]
     return ReportResult(
         name="sales-cycle", title="Sales cycle", description="", filters={},
@@ -136,64 +114,16 @@ def sales_cycle_report(
             "line" if by == "period" else "bar", column.key,
             ("average_days", "median_days", "lead_average_days", "lead_median_days"),
         ),
-        totals=_cycle_row(column.key, _Row("Total", total, _won(scope(filters, lookups)))),
+        totals=_cycle_row(column.key, Grouped("Total", total, {**scope(filters, lookups), **WON})),
     )  # fmt: skip
 
 
-def _won(filters: DrillFilters) -> DrillFilters:
-    return {**filters, "state": "won"}
+def _one_tally(tallies: Sequence[CycleTally]) -> CycleTally:
+    """A period's tally: the database groups by a period's first month, so there is one."""
+    return tallies[0] if tallies else CycleTally(None, DayStats(), DayStats())
 
 
-def _by_owner(
-    tallies: Sequence[CycleTally], filters: ReportFilters, lookups: ReportLookups
-) -> list[_Row]:
-    base = _won(scope(filters, lookups))
-    rows = [
-        _Row(lookups.user_name(t.group), t, {**base, "owner": [str(t.group)]})
-        for t in tallies
-        if isinstance(t.group, int)
-    ]
-    return sorted(rows, key=lambda r: (r.label.casefold(), str(r.tally.group)))
-
-
-def _by_source(
-    tallies: Sequence[CycleTally], filters: ReportFilters, lookups: ReportLookups
-) -> list[_Row]:
-    base = _won(scope(filters, lookups))
-    by_source = {t.group: t for t in tallies}
-    rows = [
-        _Row(shown_label(s), by_source[s.id], {**base, "lead_source": [s.label]})
-        for s in lookups.sources
-        if s.id in by_source
-    ]
-    if None in by_source:
-        # The list has no "no lead source" filter: no drill rather than a wrong one.
-        rows.append(_Row(NONE_LABEL, by_source[None], None))
-    return rows
-
-
-def _by_period(
-    tallies: Sequence[CycleTally], filters: ReportFilters, lookups: ReportLookups
-) -> list[_Row]:
-    """Every period of the date range when it has both ends, else those with wins."""
-    period, start_month = filters.period, filters.fiscal_year_start_month
-    firsts = [t.group for t in tallies if isinstance(t.group, tuple)]
-    spans = report_periods(firsts, period, start_month, filters.date_from, filters.date_to)
-    by_key = {
-        period_of(*t.group, period, start_month).key: t
-        for t in tallies
-        if isinstance(t.group, tuple)
-    }
-    base = _won(scope(filters, lookups, dates=False))
-    empty = CycleTally(None, DayStats(), DayStats())
-    return [
-        _Row(span.label, by_key.get(span.key, empty),
-             {**base, **close_range(*clip(span, filters.date_from, filters.date_to))})
-        for span in spans
-    ]  # fmt: skip
-
-
-def _cycle_row(key: str, row: _Row) -> ReportRow:
+def _cycle_row(key: str, row: Grouped[CycleTally]) -> ReportRow:
     won, lead = row.tally.won, row.tally.from_lead
     values: dict[str, Value] = {
         key: row.label,

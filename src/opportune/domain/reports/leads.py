@@ -70,7 +70,11 @@ def lead_funnel(
         {"leads": drill.leads(scope)},
     )
     return _result(
-        "lead-funnel", _FUNNEL_COLUMNS, rows, ChartSpec("funnel", "status", ("reached", "leads")), totals
+        "lead-funnel",
+        _FUNNEL_COLUMNS,
+        rows,
+        ChartSpec("funnel", "status", ("reached", "leads")),
+        totals,
     )
 
 

@@ -9,18 +9,11 @@ amount (one without an amount is not a deal of size zero).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from decimal import Decimal
 
-from opportune.domain.reports.deals import (
-    NONE_LABEL,
-    DrillFilters,
-    WinTally,
-    close_range,
-    opportunities,
-    scope,
-    shown_label,
-)
+from opportune.domain.reports.deals import WinTally, opportunities, scope
+from opportune.domain.reports.grouping import GROUP_COLUMNS, Grouped, grouped
 from opportune.domain.reports.model import (
     ChartSpec,
     ReportColumn,
@@ -31,14 +24,7 @@ from opportune.domain.reports.model import (
     Value,
 )
 from opportune.domain.reports.numbers import average, money, percent
-from opportune.domain.reports.periods import clip, period_of, report_periods
 
-# by -> the key and heading of the first column
-GROUP_COLUMNS = {
-    "owner": ReportColumn("owner", "Owner", "text"),
-    "source": ReportColumn("lead_source", "Lead source", "text"),
-    "period": ReportColumn("period", "Period", "text"),
-}
 NUMBER_COLUMNS = (
     ReportColumn("closed", "Closed", "count"),
     ReportColumn("won", "Won", "count"),
@@ -51,82 +37,21 @@ NUMBER_COLUMNS = (
 CELL_STATES = {"closed": "closed", "won": "won", "lost": "lost", "won_amount": "won"}
 
 
-@dataclass(frozen=True, slots=True)
-class _Group:
-    """A row to show: its label, its numbers, and the list filters of its records."""
-
-    label: str
-    tally: WinTally
-    drill: DrillFilters | None
-
-
 def win_rate_report(
     tallies: Sequence[WinTally], filters: ReportFilters, lookups: ReportLookups
 ) -> ReportResult:
     """Closed, won and lost opportunities, win rate, won amount and average deal size per
     owner (by name), lead source (configured order, "(none)" last) or close period."""
     by = filters.by if filters.by in GROUP_COLUMNS else "owner"
-    if by == "owner":
-        groups = _by_owner(tallies, filters, lookups)
-    elif by == "source":
-        groups = _by_source(tallies, filters, lookups)
-    else:
-        groups = _by_period(tallies, filters, lookups)
+    groups = grouped(tallies, replace(filters, by=by), lookups, lambda ts: _combine(None, ts))
     column = GROUP_COLUMNS[by]
-    total = _Group("Total", _combine(None, tallies), scope(filters, lookups))
+    total = Grouped("Total", _combine(None, tallies), scope(filters, lookups))
     return ReportResult(
         name="win-rate", title="Win rate", description="", filters={},
         columns=(column, *NUMBER_COLUMNS), rows=tuple(_row(column.key, g) for g in groups),
         chart=ChartSpec("line" if by == "period" else "bar", column.key, ("win_rate",)),
         totals=_row(column.key, total),
     )  # fmt: skip
-
-
-def _by_owner(
-    tallies: Sequence[WinTally], filters: ReportFilters, lookups: ReportLookups
-) -> list[_Group]:
-    base = scope(filters, lookups)
-    groups = [
-        _Group(lookups.user_name(t.group), t, {**base, "owner": [str(t.group)]})
-        for t in tallies
-        if isinstance(t.group, int)
-    ]
-    return sorted(groups, key=lambda g: (g.label.casefold(), str(g.tally.group)))
-
-
-def _by_source(
-    tallies: Sequence[WinTally], filters: ReportFilters, lookups: ReportLookups
-) -> list[_Group]:
-    base = scope(filters, lookups)
-    by_source = {t.group: t for t in tallies}
-    groups = [
-        _Group(shown_label(s), by_source[s.id], {**base, "lead_source": [s.label]})
-        for s in lookups.sources
-        if s.id in by_source
-    ]
-    if None in by_source:
-        # The list has no "no lead source" filter: no drill rather than a wrong one.
-        groups.append(_Group(NONE_LABEL, by_source[None], None))
-    return groups
-
-
-def _by_period(
-    tallies: Sequence[WinTally], filters: ReportFilters, lookups: ReportLookups
-) -> list[_Group]:
-    period, start_month = filters.period, filters.fiscal_year_start_month
-    months = [t.group for t in tallies if isinstance(t.group, tuple)]
-    spans = report_periods(months, period, start_month, filters.date_from, filters.date_to)
-    in_span: dict[str, list[WinTally]] = {}
-    for tally in tallies:
-        if isinstance(tally.group, tuple):
-            key = period_of(*tally.group, period, start_month).key
-            in_span.setdefault(key, []).append(tally)
-    base = scope(filters, lookups, dates=False)
-    return [
-        _Group(span.label, _combine(None, in_span.get(span.key, ())),
-               {**base, **close_range(*clip(span, filters.date_from, filters.date_to))})
-        for span in spans
-    ]  # fmt: skip
 
 
 def _combine(group: int | None, tallies: Iterable[WinTally]) -> WinTally:
@@ -140,7 +65,7 @@ def _combine(group: int | None, tallies: Iterable[WinTally]) -> WinTally:
     )
 
 
-def _row(key: str, group: _Group) -> ReportRow:
+def _row(key: str, group: Grouped[WinTally]) -> ReportRow:
     t = group.tally
     values: dict[str, Value] = {
         key: group.label,
