@@ -15,12 +15,12 @@ from starlette.datastructures import QueryParams
 
 from opportune.domain.reports.catalog import ReportDefinition
 from opportune.domain.reports.model import ReportRequest
-from opportune.domain.reports.periods import period_of_day
+from opportune.domain.reports.periods import add_months, period_of_day
 from opportune.errors import FieldError
+from opportune.web.listing import parse_date, parse_days
 
 # The filters every report takes (the dashboard's); the rest are one report's options.
 SHARED = ("date_from", "date_to", "owner", "lead_source", "stage", "period")
-MAX_DAYS_DIGITS = 6  # longer is refused by the service's range check anyway
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +92,11 @@ class ReportQuery:
         (left out of the request, so the service can still name every other fault)."""
         errors: list[FieldError] = []
         request = ReportRequest(
-            date_from=_day("date_from", self.date_from, errors),
-            date_to=_day("date_to", self.date_to, errors),
+            date_from=parse_date("date_from", self.date_from, errors),
+            date_to=parse_date("date_to", self.date_to, errors),
             owner=self.owner, lead_source=self.lead_source, stage=self.stage,
-            by=self.by or None, period=self.period or None, days=_days(self.days, errors),
+            by=self.by or None, period=self.period or None,
+            days=parse_days("days", self.days, errors),
         )  # fmt: skip
         return request, errors
 
@@ -115,34 +116,10 @@ def presets(today: date, fiscal_start_month: int) -> tuple[Preset, ...]:
     month = period_of_day(today, "month", fiscal_start_month)
     quarter = period_of_day(today, "quarter", fiscal_start_month)
     year = period_of_day(today, "year", fiscal_start_month)
-    first = _months_before(month.start, 11)
+    first = add_months(month.start, -11)
     return (
         Preset("This month", month.start, month.end),
         Preset("This quarter", quarter.start, quarter.end),
         Preset("This fiscal year", year.start, year.end),
         Preset("Last 12 months", first, month.end),
     )
-
-
-def _months_before(first_of_month: date, months: int) -> date:
-    index = first_of_month.year * 12 + first_of_month.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _day(field: str, text: str, errors: list[FieldError]) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors.append(FieldError(field, "INVALID_DATE", "Must be a date like 2026-03-31"))
-        return None
-
-
-def _days(text: str, errors: list[FieldError]) -> int | None:
-    if not text:
-        return None
-    if not text.isdecimal() or len(text) > MAX_DAYS_DIGITS:
-        errors.append(FieldError("days", "INVALID_NUMBER", "Must be a whole number of days"))
-        return None
-    return int(text)

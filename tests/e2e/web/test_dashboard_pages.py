@@ -264,7 +264,7 @@ def test_a_bad_filter_in_the_address_is_shown_next_to_its_field_instead_of_an_er
     )
     assert response.status_code == 422
     html = response.text
-    assert field_error(html, "date_from") == "Must be a date like 2026-03-31"
+    assert field_error(html, "date_from") == "'2026-02-30' is not a date (YYYY-MM-DD)"
     assert field_error(html, "owner") == "Unknown owner 'nobody@example.com'"
     assert field_error(html, "lead_source") == "Unknown lead source 'Carrier pigeon'"
     assert field_error(html, "period") == "Must be one of: month, quarter, year"
@@ -330,7 +330,7 @@ def test_a_report_page_keeps_its_own_options_in_the_form_and_its_links(
     refused = client.get("/reports/lead-funnel?stage=Prospecting&days=x")
     assert refused.status_code == 422
     assert "Stage: Lead funnel has no stages" in refused.text
-    assert "Days: Must be a whole number of days" in refused.text
+    assert "Days: &#39;x&#39; is not a whole number of days" in refused.text
 
 
 def test_an_unknown_report_is_a_not_found_page(

@@ -51,7 +51,7 @@ def period_of(year: int, month: int, period: Period, start_month: int = 1) -> Pe
         start = date(first_year, start_month, 1)
         return PeriodSpan(start, _months_later(start, 12), f"FY{fy}", f"FY{fy}")
     quarter = (month - start_month) % 12 // 3 + 1
-    start = _add_months(date(first_year, start_month, 1), 3 * (quarter - 1))
+    start = add_months(date(first_year, start_month, 1), 3 * (quarter - 1))
     key = f"FY{fy}-Q{quarter}"
     return PeriodSpan(start, _months_later(start, 3), key, f"FY{fy} Q{quarter}")
 
@@ -69,7 +69,7 @@ def periods_between(
     span = period_of_day(first, period, start_month)
     while span.start <= last:
         spans.append(span)
-        span = period_of_day(_add_months(span.end, 1), period, start_month)
+        span = period_of_day(add_months(span.end, 1), period, start_month)
     return spans
 
 
@@ -95,14 +95,15 @@ def clip(span: PeriodSpan, first: date | None, last: date | None) -> tuple[date,
     return start, end
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
+    """The first day of the month ``months`` after (or, negative, before) ``day``'s month."""
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
 
 
 def _months_later(start: date, months: int) -> date:
     """The last day of the ``months``-month span starting on ``start`` (a first of month)."""
-    nxt = _add_months(start, months)
+    nxt = add_months(start, months)
     return date.fromordinal(nxt.toordinal() - 1)
 
 

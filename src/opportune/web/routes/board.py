@@ -30,6 +30,7 @@ from opportune.services import Opportune
 from opportune.services.opportunities import Board, OpportunityFilters
 from opportune.web.deps import CsrfChecked, PostedForm, WebUser
 from opportune.web.formatting import format_number
+from opportune.web.listing import parse_date
 from opportune.web.templating import is_htmx, render
 
 router = APIRouter()
@@ -95,8 +96,8 @@ class BoardState:
             errors.append(_bad("period", f"Choose one of: {', '.join(PERIODS.values())}"))
         start, end = period_bounds(self.period, today)
         if self.period == "custom":
-            start = _day("close_from", self.close_from, errors)
-            end = _day("close_to", self.close_to, errors)
+            start = parse_date("close_from", self.close_from, errors)
+            end = parse_date("close_to", self.close_to, errors)
         if start and end and start > end:
             errors.append(FieldError("close_to", "INVALID_RANGE", "Must not be before From"))
         if errors:
@@ -122,16 +123,6 @@ def _months(year: int, month: int, count: int) -> tuple[date, date]:
     after = month - 1 + count
     following = date(year + after // 12, after % 12 + 1, 1)
     return date(year, month, 1), following - timedelta(days=1)
-
-
-def _day(field: str, text: str, errors: list[FieldError]) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors.append(FieldError(field, "INVALID_DATE", "Must be a date like 2026-03-31"))
-        return None
 
 
 def _bad(field: str, message: str) -> FieldError:
