@@ -2,7 +2,7 @@
 
 The library API: open an installation with :class:`Opportune` and use its services
 (``leads``, ``accounts``, ``contacts``, ``opportunities``, ``pipeline``, ``activities``,
-``users``, ``picklists``, ``auth``); every deliberate error is an
+``users``, ``picklists``, ``auth``, ``reports``...); every deliberate error is an
 :class:`OpportuneError` (see :mod:`opportune.errors` for the tree).
 """
 
@@ -15,6 +15,7 @@ from opportune.domain.leads import Lead, LeadPicklists
 from opportune.domain.listing import Page
 from opportune.domain.opportunities import ContactRole, Opportunity
 from opportune.domain.picklists import LeadStatus, PicklistValue
+from opportune.domain.reports.model import ReportRequest, ReportResult
 from opportune.domain.stages import Stage
 from opportune.domain.users import Role, User
 from opportune.errors import (
@@ -64,6 +65,8 @@ __all__ = [
     "Page",
     "PermissionDeniedError",
     "PicklistValue",
+    "ReportRequest",
+    "ReportResult",
     "Role",
     "Settings",
     "Stage",
