@@ -17,6 +17,8 @@ Headers = dict[str, str]
 def client(core: Opportune) -> Iterator[TestClient]:
     """The whole application over this test's database."""
     with TestClient(create_app(core=core)) as test_client:
+        # Tests record imports themselves: let the start-up resume finish first.
+        test_client.app.state.import_runner.wait(10)
         yield test_client
 
 

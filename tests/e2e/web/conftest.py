@@ -26,6 +26,8 @@ def csrf_of(html: str) -> str:
 def client(core: Opportune) -> Iterator[TestClient]:
     """The whole application over this test's database; redirects are not followed."""
     with TestClient(create_app(core=core), follow_redirects=False) as test_client:
+        # Tests record imports themselves: let the start-up resume finish first.
+        test_client.app.state.import_runner.wait(10)
         yield test_client
 
 
