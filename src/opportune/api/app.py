@@ -15,6 +15,7 @@ from opportune import __version__
 from opportune.api.errors import install_error_handlers
 from opportune.api.import_jobs import ImportRunner, lifespan
 from opportune.api.routers import api_router
+from opportune.api.salesforce import router as salesforce_router
 from opportune.api.routers.web_forms import queue_lifespan
 from opportune.services import Opportune
 from opportune.settings import Settings, get_settings
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, core: Opportune | None = Non
     )
     install_error_handlers(app)
     app.include_router(api_router, prefix="/api/v1")
+    app.include_router(salesforce_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_api_docs(app)

@@ -1,4 +1,5 @@
-"""Errors to HTTP, in one place: JSON under /api, HTML pages elsewhere.
+"""Errors to HTTP, in one place: JSON under /api, Salesforce's error list under /services,
+HTML pages elsewhere.
 
 Every JSON error body is ``{"code", "message", "fields": [{"field", "code", "message"}]}``.
 """
@@ -16,6 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from opportune.api.salesforce.errors import PREFIX as SALESFORCE_PREFIX
+from opportune.api.salesforce.errors import salesforce_error_response
 from opportune.errors import (
     AuthenticationError,
     ConflictError,
@@ -56,6 +59,8 @@ def _wants_json(request: Request) -> bool:
 
 async def error_response(request: Request, exc: OpportuneError, status: int) -> Response:
     """Render ``exc`` as JSON for the API or as an HTML page for the web UI."""
+    if request.url.path.startswith(SALESFORCE_PREFIX):
+        return salesforce_error_response(exc, status)
     if not _wants_json(request):
         # The page shows the signed-in user, a database read: keep it off the event loop.
         return await run_in_threadpool(html_error_response, request, exc, status)

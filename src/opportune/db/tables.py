@@ -34,10 +34,26 @@ metadata = MetaData(
     }
 )
 
+
+def _salesforce_keys(table: str) -> list[Column[object] | Index]:
+    """An integration's own key for the record, and the id it had in Salesforce (if migrated).
+
+    Both are unique when set; upserts through the Salesforce-compatible API match on them.
+    """
+    return [
+        Column("external_id", String(255)),
+        Column("salesforce_id", String(18)),
+        Index(f"uq_{table}_external_id", "external_id", unique=True),
+        Index(f"uq_{table}_salesforce_id", "salesforce_id", unique=True),
+    ]
+
+
 users = Table(
     "users",
     metadata,
     Column("id", Integer, primary_key=True),
+    # The id the user had in Salesforce, kept by a migration from it.
+    Column("salesforce_id", String(18)),
     Column("name", String(120), nullable=False),
     Column("email", String(254), nullable=False, unique=True),
     Column("password_hash", String(255), nullable=False),
@@ -45,6 +61,7 @@ users = Table(
     Column("is_active", Boolean, nullable=False, server_default=true()),
     Column("created_at", UTCDateTime, nullable=False),
     CheckConstraint("role IN ('admin', 'manager', 'rep')", name="role"),
+    Index("uq_users_salesforce_id", "salesforce_id", unique=True),
 )
 
 api_tokens = Table(
@@ -101,6 +118,7 @@ leads = Table(
     "leads",
     metadata,
     Column("id", Integer, primary_key=True),
+    *_salesforce_keys("leads"),
     Column("salutation", String(20)),
     Column("first_name", String(40)),
     Column("last_name", String(80), nullable=False),
@@ -201,6 +219,7 @@ accounts = Table(
     "accounts",
     metadata,
     Column("id", Integer, primary_key=True),
+    *_salesforce_keys("accounts"),
     Column("name", String(255), nullable=False),
     Column("website", String(255)),
     Column("phone", String(40)),
@@ -237,6 +256,7 @@ contacts = Table(
     "contacts",
     metadata,
     Column("id", Integer, primary_key=True),
+    *_salesforce_keys("contacts"),
     Column("salutation", String(20)),
     Column("first_name", String(40)),
     Column("last_name", String(80), nullable=False),
@@ -293,6 +313,7 @@ opportunities = Table(
     "opportunities",
     metadata,
     Column("id", Integer, primary_key=True),
+    *_salesforce_keys("opportunities"),
     Column("name", String(120), nullable=False),
     Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
     Column("stage_id", Integer, ForeignKey("opportunity_stages.id"), nullable=False),
@@ -374,6 +395,7 @@ activities = Table(
     "activities",
     metadata,
     Column("id", Integer, primary_key=True),
+    *_salesforce_keys("activities"),
     Column("kind", String(10), nullable=False),
     Column("subject", String(255)),
     Column("description", Text),
@@ -808,3 +830,16 @@ Index(
     postgresql_where=text("undone_at IS NULL"),
 )
 # --- end of stage periods
+
+# Which records were deleted and when, so that integrations can catch up on deletions
+# (the Salesforce-compatible API's ``deleted/`` window).
+deleted_records = Table(
+    "deleted_records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("object_type", String(20), nullable=False),
+    Column("record_id", Integer, nullable=False),
+    Column("deleted_at", UTCDateTime, nullable=False),
+    Column("deleted_by_id", Integer, ForeignKey("users.id")),
+    Index("ix_deleted_records_type_at", "object_type", "deleted_at"),
+)

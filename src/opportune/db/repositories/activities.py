@@ -95,7 +95,7 @@ class ActivityRepository:
         """The activity with this id, if any."""
         a = t.activities
         row = self.conn.execute(select(a).where(a.c.id == activity_id)).mappings().first()
-        return _activity(row) if row else None
+        return activity_from_row(row) if row else None
 
     def add(self, activity: Activity) -> int:
         """Insert an activity and return its id."""
@@ -187,7 +187,7 @@ class ActivityRepository:
         if len(rows) <= limit:
             history_after = after if after is not None and not after.open_task else None
             rows += self._history(column == record_id, history_after, limit + 1 - len(rows))
-        items = [_activity(row) for row in rows[:limit]]
+        items = [activity_from_row(row) for row in rows[:limit]]
         more = len(rows) > limit
         next_cursor = RecordPosition.of(items[-1]).encode() if more else None
         return Page(items, next_cursor)
@@ -238,7 +238,8 @@ class ActivityRepository:
 
     def open_tasks_of(self, owner_id: int) -> list[Activity]:
         """The open tasks ``owner_id`` owns, soonest due first (see :func:`open_tasks_query`)."""
-        return [_activity(row) for row in self.conn.execute(open_tasks_query(owner_id)).mappings()]
+        rows = self.conn.execute(open_tasks_query(owner_id)).mappings()
+        return [activity_from_row(row) for row in rows]
 
 
 def open_tasks_query(owner_id: int) -> Select[Any]:
@@ -263,8 +264,12 @@ def _is_open_task() -> ColumnElement[bool]:
     return and_(a.c.kind == ActivityKind.TASK.value, a.c.status == OPEN)
 
 
-def _activity(row: RowMapping) -> Activity:
-    values = dict(row)
+_ACTIVITY_FIELDS = tuple(f.name for f in dataclasses.fields(Activity))
+
+
+def activity_from_row(row: RowMapping) -> Activity:
+    """The activity of a row of ``activities`` (integration keys are not part of it)."""
+    values = {name: row[name] for name in _ACTIVITY_FIELDS}
     values["kind"] = ActivityKind(values["kind"])
     return Activity(**values)
 

@@ -29,10 +29,11 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from opportune.db import tables as t
 from opportune.db.match_keys import KEY_SOURCES, refresh_keys, with_keys
+from opportune.db.repositories.activities import activity_from_row
 from opportune.db.repositories.leads import lead_from_row
 from opportune.db.repositories.stage_periods import StageEntry, StagePeriodRepository
 from opportune.domain.accounts import Account
-from opportune.domain.activities import Activity, ActivityKind
+from opportune.domain.activities import Activity
 from opportune.domain.contacts import Contact
 from opportune.domain.conversion import (
     ActivityLink,
@@ -96,8 +97,7 @@ class ConversionRepository:
         stmt = select(a).where(self._one_of(a.c.lead_id, set(lead_ids))).order_by(a.c.id)
         found: dict[int, list[Activity]] = defaultdict(list)
         for row in self.conn.execute(stmt).mappings():
-            values = {**row, "kind": ActivityKind(row["kind"])}
-            found[row["lead_id"]].append(Activity(**values))
+            found[row["lead_id"]].append(activity_from_row(row))
         return found
 
     def account_candidates(
