@@ -15,8 +15,9 @@ from opportune import __version__
 from opportune.api.errors import install_error_handlers
 from opportune.api.import_jobs import ImportRunner, lifespan
 from opportune.api.routers import api_router
-from opportune.api.salesforce import router as salesforce_router
 from opportune.api.routers.web_forms import queue_lifespan
+from opportune.api.salesforce import SalesforceLimitMiddleware
+from opportune.api.salesforce import router as salesforce_router
 from opportune.services import Opportune
 from opportune.settings import Settings, get_settings
 from opportune.web import STATIC_DIR
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, *, core: Opportune | None = Non
         same_site="lax",
         https_only=settings.env == "prod",
     )
+    app.add_middleware(SalesforceLimitMiddleware)  # Salesforce's daily API request count
     install_error_handlers(app)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(salesforce_router)

@@ -85,6 +85,10 @@ class ImportRunner:
             self.core.imports.resume_interrupted()
         except Exception:
             log.exception("Resuming interrupted imports failed")
+        try:
+            self.core.bulk.resume_interrupted()
+        except Exception:
+            log.exception("Resuming interrupted bulk jobs failed")
 
 
 def runner_of(request: Request) -> ImportRunner:

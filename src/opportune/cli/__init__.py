@@ -23,6 +23,7 @@ from opportune.cli import (
     merge_commands,
     opportunity_commands,
     report_commands,
+    salesforce_commands,
     stage_commands,
     system,
     task_commands,
@@ -57,6 +58,7 @@ app.add_typer(duplicate_commands.app, name="duplicates")
 app.add_typer(merge_commands.app, name="merge")
 app.add_typer(webform_commands.app, name="webform")
 app.command("report")(report_commands.report)
+app.command("import-salesforce")(salesforce_commands.import_salesforce)
 
 
 def _print_version(value: bool) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any, TypedDict
 
 import typer
 import uvicorn
@@ -11,11 +12,25 @@ from opportune.cli.output import note, print_table
 from opportune.cli.state import database_label, get_state
 from opportune.demo import DEFAULT_LEADS, DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DEMO_USERS, load_demo
 from opportune.demo_sales import DEFAULT_ACCOUNTS
-from opportune.errors import AuthenticationError, ConflictError
+from opportune.errors import AuthenticationError, ConflictError, ValidationError
 from opportune.services import Opportune
+from opportune.settings import Settings
+from opportune.tls import CertificatePair, ensure_self_signed
 
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 APP_FACTORY = "opportune.api.app:create_app"
+
+
+class TlsOptions(TypedDict, total=False):
+    """uvicorn's TLS arguments."""
+
+    ssl_certfile: str
+    ssl_keyfile: str
+
+
+def _pem_option(help_text: str) -> Any:
+    """An option naming an existing PEM file."""
+    return typer.Option(exists=True, dir_okay=False, readable=True, help=help_text)
 
 
 def serve(
@@ -27,6 +42,16 @@ def serve(
     reload: Annotated[
         bool, typer.Option("--reload", help="Restart when the code changes (development).")
     ] = False,
+    https: Annotated[
+        bool,
+        typer.Option(
+            "--https",
+            help="Serve HTTPS; without --cert/--key, with a self-signed certificate made on "
+            "first use under DATA_DIR/tls/.",
+        ),
+    ] = False,
+    cert: Annotated[Path | None, _pem_option("Certificate (PEM) to serve HTTPS with.")] = None,
+    key: Annotated[Path | None, _pem_option("Private key (PEM) of --cert.")] = None,
 ) -> None:
     """Serve the web UI and the REST API (the database must be migrated).
 
@@ -35,11 +60,39 @@ def serve(
     state = get_state(ctx)
     core = state.open()
     host, port = host or state.settings.host, port or state.settings.port
-    note(f"Opportune is running at http://{host}:{port}  (Ctrl+C to stop)", style="bold")
+    tls = _tls_options(state.settings, host, https=https, cert=cert, key=key)
+    scheme = "https" if tls else "http"
+    note(f"Opportune is running at {scheme}://{host}:{port}  (Ctrl+C to stop)", style="bold")
     if _demo_login_works(core):
         note(f"Demo login: {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}")
     state.close()  # the server opens its own installation from the same settings
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, reload=reload)
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, reload=reload, **tls)
+
+
+def _tls_options(
+    settings: Settings, host: str, *, https: bool, cert: Path | None, key: Path | None
+) -> TlsOptions:
+    """uvicorn's TLS arguments: the given pair, a self-signed one for --https, or none."""
+    if (cert is None) != (key is None):
+        missing, given = ("--key", "--cert") if key is None else ("--cert", "--key")
+        raise ValidationError.single(missing, "REQUIRED_FIELD_MISSING", f"required with {given}")
+    if cert is None or key is None:
+        if not https:
+            return TlsOptions()
+        pair = ensure_self_signed(settings.data_dir / "tls", host)
+        _explain_self_signed(pair)
+        cert, key = pair.cert, pair.key
+    return TlsOptions(ssl_certfile=str(cert), ssl_keyfile=str(key))
+
+
+def _explain_self_signed(pair: CertificatePair) -> None:
+    path = pair.cert.resolve()
+    made = "Created a self-signed certificate" if pair.created else "Self-signed certificate"
+    note(f"{made}: {path} (key: {pair.key.resolve()})")
+    note(
+        f"Clients must trust it: REQUESTS_CA_BUNDLE={path} for Python requests and "
+        f"simple-salesforce, or session.verify = '{path}' with session.trust_env = False"
+    )
 
 
 def _demo_login_works(core: Opportune) -> bool:

@@ -843,3 +843,35 @@ deleted_records = Table(
     Column("deleted_by_id", Integer, ForeignKey("users.id")),
     Index("ix_deleted_records_type_at", "object_type", "deleted_at"),
 )
+
+# Bulk API 2.0 ingest jobs (the Salesforce-compatible API): what a client asked for, where
+# the job stands and how many rows it has done. The uploaded CSV and the result files live
+# under ``<data_dir>/bulk/<id>/``.
+bulk_jobs = Table(
+    "bulk_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("object_name", String(40), nullable=False),
+    Column("operation", String(20), nullable=False),
+    Column("external_id_field", String(80)),
+    Column("content_type", String(10), nullable=False),
+    Column("line_ending", String(4), nullable=False),
+    Column("column_delimiter", String(12), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("api_version", String(8), nullable=False),
+    Column("created_by_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    Column("upload_bytes", Integer),
+    Column("records_processed", Integer, nullable=False, server_default=text("0")),
+    Column("records_failed", Integer, nullable=False, server_default=text("0")),
+    Column("retries", Integer, nullable=False, server_default=text("0")),
+    Column("processing_ms", Integer, nullable=False, server_default=text("0")),
+    Column("import_id", Integer, ForeignKey("imports.id")),
+    Column("error_message", Text),
+    # "host:pid" of the process working through the job, while one does.
+    Column("runner", String(120)),
+    Index("ix_bulk_jobs_created_by", "created_by_id", "id"),
+)

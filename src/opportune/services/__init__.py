@@ -24,6 +24,10 @@ from opportune.services.opportunities import OpportunityService
 from opportune.services.picklists import PicklistService
 from opportune.services.pipeline import PipelineSettingsService
 from opportune.services.reports import ReportService
+from opportune.services.salesforce.bulk import BulkService
+from opportune.services.salesforce.migration import SalesforceImportService
+from opportune.services.salesforce.query import SoqlService
+from opportune.services.salesforce.records import SObjectService
 from opportune.services.users import UserService
 from opportune.services.web_forms import WebFormService
 from opportune.settings import Settings
@@ -69,6 +73,12 @@ class Opportune:
         self.exports = ExportService(self.engine, clock, settings)
         self.web_forms = WebFormService(self.engine, clock, settings)
         self.reports = ReportService(self.engine, clock, settings)
+        # The Salesforce-compatible API (issue 7) composes the services above.
+        self.clock = clock
+        self.soql = SoqlService(self)
+        self.sobjects = SObjectService(self)
+        self.bulk = BulkService(self)
+        self.salesforce_import = SalesforceImportService(self)
 
     def migrate(self) -> None:
         """Bring the database schema up to date."""

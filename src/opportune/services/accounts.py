@@ -139,6 +139,7 @@ class AccountService:
                     code=DELETE_FAILED,
                 )
             uow.accounts.delete(account_id)
+            uow.deleted_records.add("account", account_id, self.clock(), _id(actor))
             uow.commit()
 
     def list(self, actor: User, filters: AccountFilters) -> Page[Account]:

@@ -11,6 +11,7 @@ from opportune.db.repositories.activities import RecordPosition
 from opportune.domain.activities import (
     RELATIONS,
     Activity,
+    ActivityKind,
     OpenTasks,
     complete_task,
     new_activity,
@@ -110,6 +111,9 @@ class ActivityService:
             activity = _get(uow, activity_id)
             require_can_delete(actor, activity.owner_id, "activity")
             uow.activities.delete(activity_id)
+            # Salesforce serves tasks and calls as Task; notes are logged as notes.
+            kind = "note" if activity.kind is ActivityKind.NOTE else "task"
+            uow.deleted_records.add(kind, activity_id, self.clock(), _id(actor))
             uow.commit()
 
     def for_record(

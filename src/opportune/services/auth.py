@@ -136,3 +136,14 @@ class AuthService:
             if not uow.users.revoke_token(token_id, user_id, self.clock()):
                 raise NotFoundError.for_record("Token", token_id)
             uow.commit()
+
+    def revoke_token_value(self, token: str) -> bool:
+        """Revoke the token with this value (as OAuth's revoke does: holding a token is
+        enough to end it); False when no unrevoked token has this value."""
+        with UnitOfWork(self.engine, write=True) as uow:
+            row = uow.users.token_by_hash(token_hash(token))
+            if row is None or row["revoked_at"] is not None:
+                return False
+            uow.users.revoke_token(row["id"], row["user_id"], self.clock())
+            uow.commit()
+        return True

@@ -127,6 +127,7 @@ class ContactService:
                     code=DELETE_FAILED,
                 )
             uow.contacts.delete(contact_id)
+            uow.deleted_records.add("contact", contact_id, self.clock(), _id(actor))
             uow.commit()
 
     def list(self, actor: User, filters: ContactFilters) -> Page[Contact]:

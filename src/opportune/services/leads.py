@@ -136,6 +136,7 @@ class LeadService:
             check_not_merged(lead)
             require_can_delete_lead(actor, lead)
             uow.leads.delete(lead_id)
+            uow.deleted_records.add("lead", lead_id, self.clock(), _id(actor))
             uow.commit()
 
     def list(self, actor: User, filters: LeadFilters) -> LeadPage:

@@ -301,6 +301,7 @@ class OpportunityService:
                     code=DELETE_FAILED,
                 )
             uow.opportunities.delete(opportunity_id)
+            uow.deleted_records.add("opportunity", opportunity_id, self.clock(), _id(actor))
             uow.commit()
 
     def list(self, actor: User, filters: OpportunityFilters) -> OpportunityPage:

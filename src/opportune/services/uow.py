@@ -16,6 +16,7 @@ from opportune.db.repositories import (
     ContactRepository,
     ContactRoleRepository,
     ConversionRepository,
+    DeletedRecordRepository,
     DuplicateRepository,
     FieldHistoryRepository,
     ImportRepository,
@@ -25,11 +26,14 @@ from opportune.db.repositories import (
     OpportunityHistoryRepository,
     OpportunityRepository,
     PicklistRepository,
+    SObjectRowRepository,
     StagePeriodRepository,
     StageRepository,
     UserRepository,
     WebFormRepository,
 )
+from opportune.db.repositories.bulk_jobs import BulkJobRepository
+from opportune.db.repositories.salesforce_keys import SalesforceKeyRepository
 
 # One writer at a time per SQLite database in this process: waiting on a lock is cheaper
 # and fairer than SQLite's busy-timeout sleeps (see docs/benchmarks.md).
@@ -68,6 +72,10 @@ class UnitOfWork:
     web_forms: WebFormRepository
     duplicates: DuplicateRepository
     merges: MergeRepository
+    deleted_records: DeletedRecordRepository
+    sobject_rows: SObjectRowRepository
+    bulk_jobs: BulkJobRepository
+    salesforce_keys: SalesforceKeyRepository
 
     def __init__(self, engine: Engine, *, write: bool = False) -> None:
         self.engine = engine
@@ -105,6 +113,10 @@ class UnitOfWork:
         self.web_forms = WebFormRepository(conn)
         self.duplicates = DuplicateRepository(conn)
         self.merges = MergeRepository(conn)
+        self.salesforce_keys = SalesforceKeyRepository(conn)
+        self.deleted_records = DeletedRecordRepository(conn)
+        self.sobject_rows = SObjectRowRepository(conn)
+        self.bulk_jobs = BulkJobRepository(conn)
         return self
 
     def __exit__(

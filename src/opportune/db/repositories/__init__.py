@@ -7,6 +7,7 @@ from opportune.db.repositories.accounts import AccountRepository, ContactReposit
 from opportune.db.repositories.activities import ActivityRepository
 from opportune.db.repositories.assignment import AssignmentRepository
 from opportune.db.repositories.conversions import ConversionRepository
+from opportune.db.repositories.deleted_records import DeletedRecordRepository
 from opportune.db.repositories.duplicates import DuplicateRepository
 from opportune.db.repositories.history import FieldHistoryRepository
 from opportune.db.repositories.imports import ImportRepository
@@ -20,6 +21,7 @@ from opportune.db.repositories.opportunities import (
     StageRepository,
 )
 from opportune.db.repositories.picklists import PicklistRepository
+from opportune.db.repositories.sobject_rows import SObjectRowRepository
 from opportune.db.repositories.stage_periods import StagePeriodRepository
 from opportune.db.repositories.users import UserRepository
 from opportune.db.repositories.web_forms import WebFormRepository
@@ -31,6 +33,7 @@ __all__ = [
     "ContactRepository",
     "ContactRoleRepository",
     "ConversionRepository",
+    "DeletedRecordRepository",
     "DuplicateRepository",
     "FieldHistoryRepository",
     "ImportRepository",
@@ -40,6 +43,7 @@ __all__ = [
     "OpportunityHistoryRepository",
     "OpportunityRepository",
     "PicklistRepository",
+    "SObjectRowRepository",
     "StagePeriodRepository",
     "StageRepository",
     "UserRepository",

@@ -32,6 +32,7 @@ KEY_PREFIXES: dict[str, str] = {
     "Lead": "00Q",
     "LeadStatus": "01J",
     "OpportunityStage": "01K",
+    "Job": "750",
 }
 _OBJECT_OF_PREFIX = {prefix: name for name, prefix in KEY_PREFIXES.items()}
 _DIGITS = string.digits + string.ascii_uppercase + string.ascii_lowercase

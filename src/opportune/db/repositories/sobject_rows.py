@@ -1,0 +1,76 @@
+"""Rows of the tables behind the Salesforce objects, by table name: external keys, and
+which rows changed in a time window."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Connection, Table, select, true, update
+
+from opportune.db import tables as t
+
+KEY_COLUMNS = frozenset({"external_id", "salesforce_id"})
+# Row filters the object definitions name (``SObject.row_filter``).
+_TASK_KINDS = ("task", "call")
+
+
+class SObjectRowRepository:
+    """External keys and change windows of the tables behind the Salesforce objects."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def find_by_key(self, table: str, column: str, value: str) -> list[int]:
+        """The ids of the rows whose key ``column`` (external_id, salesforce_id) is ``value``."""
+        rows = _table(table)
+        stmt = select(rows.c.id).where(_key(rows, column) == value).order_by(rows.c.id)
+        return list(self.conn.execute(stmt).scalars())
+
+    def set_keys(self, table: str, record_id: int, values: Mapping[str, str | None]) -> None:
+        """Set the key columns of one row."""
+        rows = _table(table)
+        for column in values:
+            _key(rows, column)
+        self.conn.execute(update(rows).where(rows.c.id == record_id).values(dict(values)))
+
+    def exists(self, table: str, record_id: int, row_filter: str | None = None) -> bool:
+        """True when the row exists (and passes the object's row filter)."""
+        rows = _table(table)
+        stmt = select(rows.c.id).where(rows.c.id == record_id, _filter(rows, row_filter))
+        return self.conn.execute(stmt).first() is not None
+
+    def changed_ids(
+        self,
+        table: str,
+        column: str,
+        window: tuple[datetime, datetime],
+        row_filter: str | None = None,
+    ) -> list[int]:
+        """The ids of the rows whose moment ``column`` (updated_at...) is in the window."""
+        rows = _table(table)
+        start, end = window
+        stmt = (
+            select(rows.c.id)
+            .where(rows.c[column].between(start, end), _filter(rows, row_filter))
+            .order_by(rows.c.id)
+        )
+        return list(self.conn.execute(stmt).scalars())
+
+
+def _table(name: str) -> Table:
+    return t.metadata.tables[name]
+
+
+def _key(rows: Table, column: str) -> ColumnElement[str]:
+    if column not in KEY_COLUMNS:
+        raise ValueError(f"{column} is not a key column")
+    return rows.c[column]
+
+
+def _filter(rows: Table, row_filter: str | None) -> ColumnElement[bool]:
+    if row_filter is None:
+        return true()
+    if row_filter == "task_or_call":
+        return rows.c.kind.in_(_TASK_KINDS)
+    raise ValueError(f"unknown row filter {row_filter}")
