@@ -30,6 +30,7 @@ from opportune.services.duplicate_checks import screen_duplicates
 from opportune.services.list_filters import DEFAULT_SORT, TIMESTAMP_SORTS, FilterResolver
 from opportune.services.permissions import require_can_delete
 from opportune.services.picklists import load_lead_picklists
+from opportune.services.record_keys import RecordKeys, store_keys
 from opportune.services.uow import UnitOfWork
 
 ACCOUNT_SORTS: dict[str, SortKind] = {
@@ -65,7 +66,9 @@ class AccountService:
         self.clock = clock
         self.max_page_size = max_page_size
 
-    def create(self, actor: User, data: Mapping[str, object]) -> Account:
+    def create(
+        self, actor: User, data: Mapping[str, object], *, keys: RecordKeys = None
+    ) -> Account:
         """Create an account; the actor owns it unless another owner is given."""
         with UnitOfWork(self.engine, write=True) as uow:
             sources = load_lead_picklists(uow).sources
@@ -75,6 +78,7 @@ class AccountService:
             screen = screen_duplicates(uow, "account", dataclasses.asdict(account), event="create")
             account.id = uow.accounts.add(account)
             screen.report(uow, account.id, actor_id=_id(actor), now=now)
+            store_keys(uow, "accounts", account.id, keys)
             uow.commit()
         return account
 
@@ -90,6 +94,7 @@ class AccountService:
         data: Mapping[str, object],
         *,
         expected_version: int | None = None,
+        keys: RecordKeys = None,
     ) -> Account:
         """Change an account. With ``expected_version``, refuse if someone changed it since.
 
@@ -117,6 +122,7 @@ class AccountService:
             uow.field_history.add_many(
                 field_changes("account", account, updated, changed, actor_id=_id(actor), now=now)
             )
+            store_keys(uow, "accounts", account_id, keys)
             uow.commit()
         return updated
 

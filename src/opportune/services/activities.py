@@ -30,6 +30,7 @@ from opportune.errors import (
 )
 from opportune.services.clock import Clock
 from opportune.services.permissions import require_can_delete
+from opportune.services.record_keys import RecordKeys, store_keys
 from opportune.services.uow import UnitOfWork
 
 OBJECT_TYPE = "activity"
@@ -50,7 +51,9 @@ class ActivityService:
         self.clock = clock
         self.max_page_size = max_page_size
 
-    def create(self, actor: User, data: Mapping[str, object]) -> Activity:
+    def create(
+        self, actor: User, data: Mapping[str, object], *, keys: RecordKeys = None
+    ) -> Activity:
         """Create a task, call or note (``kind``); the actor owns it unless told otherwise."""
         with UnitOfWork(self.engine, write=True) as uow:
             now = self.clock()
@@ -59,6 +62,7 @@ class ActivityService:
             activity.id = uow.activities.add(activity)
             if activity.lead_id is not None:
                 uow.activities.touch_lead(activity.lead_id, now)
+            store_keys(uow, "activities", activity.id, keys)
             uow.commit()
         return activity
 
@@ -74,6 +78,7 @@ class ActivityService:
         data: Mapping[str, object],
         *,
         expected_version: int | None = None,
+        keys: RecordKeys = None,
     ) -> Activity:
         """Change an activity. With ``expected_version``, refuse if someone changed it since.
 
@@ -87,6 +92,7 @@ class ActivityService:
             updated, changed = update_activity(activity, data, actor_id=_id(actor), now=now)
             _check_references(uow, updated, changed)
             _save(uow, activity, updated, changed, actor, now)
+            store_keys(uow, "activities", activity_id, keys)
             uow.commit()
         return updated
 

@@ -30,6 +30,7 @@ from opportune.services.duplicate_checks import screen_duplicates
 from opportune.services.list_filters import DEFAULT_SORT, TIMESTAMP_SORTS, FilterResolver
 from opportune.services.permissions import require_can_delete
 from opportune.services.picklists import load_lead_picklists
+from opportune.services.record_keys import RecordKeys, store_keys
 from opportune.services.uow import UnitOfWork
 
 CONTACT_SORTS: dict[str, SortKind] = {
@@ -63,7 +64,9 @@ class ContactService:
         self.clock = clock
         self.max_page_size = max_page_size
 
-    def create(self, actor: User, data: Mapping[str, object]) -> Contact:
+    def create(
+        self, actor: User, data: Mapping[str, object], *, keys: RecordKeys = None
+    ) -> Contact:
         """Create a contact; the actor owns it unless another owner is given."""
         with UnitOfWork(self.engine, write=True) as uow:
             sources = load_lead_picklists(uow).sources
@@ -73,6 +76,7 @@ class ContactService:
             screen = screen_duplicates(uow, "contact", dataclasses.asdict(contact), event="create")
             contact.id = uow.contacts.add(contact)
             screen.report(uow, contact.id, actor_id=_id(actor), now=now)
+            store_keys(uow, "contacts", contact.id, keys)
             uow.commit()
         return contact
 
@@ -88,6 +92,7 @@ class ContactService:
         data: Mapping[str, object],
         *,
         expected_version: int | None = None,
+        keys: RecordKeys = None,
     ) -> Contact:
         """Change a contact (a new ``account_id`` moves it to that account; ``None``
         detaches it). With ``expected_version``, refuse if someone changed it since."""
@@ -110,6 +115,7 @@ class ContactService:
             uow.field_history.add_many(
                 field_changes("contact", contact, updated, changed, actor_id=_id(actor), now=now)
             )
+            store_keys(uow, "contacts", contact_id, keys)
             uow.commit()
         return updated
 

@@ -28,6 +28,7 @@ from opportune.services.filters import LeadFilters, resolve_filters
 from opportune.services.permissions import require_can_delete_lead
 from opportune.services.picklists import load_lead_picklists
 from opportune.services.presenters import LeadLookups
+from opportune.services.record_keys import RecordKeys, store_keys
 from opportune.services.uow import UnitOfWork
 
 
@@ -47,7 +48,14 @@ class LeadService:
         self.clock = clock
         self.max_page_size = max_page_size
 
-    def create(self, actor: User, data: Mapping[str, object], *, assign: bool = True) -> Lead:
+    def create(
+        self,
+        actor: User,
+        data: Mapping[str, object],
+        *,
+        assign: bool = True,
+        keys: RecordKeys = None,
+    ) -> Lead:
         """Create a lead; it gets the default status, and an owner: the one given, else the
         active assignment rule's choice (unless ``assign`` is false), else the actor.
 
@@ -63,6 +71,7 @@ class LeadService:
             screen = screen_duplicates(uow, "lead", dataclasses.asdict(lead), event="create")
             lead.id = uow.leads.add(lead)
             screen.report(uow, lead.id, actor_id=_id(actor), now=now)
+            store_keys(uow, "leads", lead.id, keys)
             uow.commit()
         return lead
 
@@ -101,6 +110,7 @@ class LeadService:
         data: Mapping[str, object],
         *,
         expected_version: int | None = None,
+        keys: RecordKeys = None,
     ) -> Lead:
         """Change a lead. With ``expected_version``, refuse if someone changed it since.
 
@@ -126,6 +136,7 @@ class LeadService:
             uow.field_history.add_many(
                 field_changes("lead", lead, updated, changed, actor_id=_id(actor), now=now)
             )
+            store_keys(uow, "leads", lead_id, keys)
             uow.commit()
         return updated
 

@@ -57,6 +57,7 @@ from opportune.services.clock import Clock
 from opportune.services.list_filters import FilterResolver, split
 from opportune.services.permissions import require_can_delete
 from opportune.services.pipeline import Pipeline, load_pipeline
+from opportune.services.record_keys import RecordKeys, store_keys
 from opportune.services.uow import UnitOfWork
 
 __all__ = [
@@ -221,7 +222,9 @@ class OpportunityService:
 
     # --- records ---------------------------------------------------------------------------
 
-    def create(self, actor: User, data: Mapping[str, object]) -> Opportunity:
+    def create(
+        self, actor: User, data: Mapping[str, object], *, keys: RecordKeys = None
+    ) -> Opportunity:
         """Create an opportunity and its first stage history snapshot.
 
         Without a stage it starts on the first active open stage, without an owner it
@@ -239,6 +242,7 @@ class OpportunityService:
             _check_owner(uow, opp.owner_id)
             opp.id = uow.opportunities.add(opp)
             uow.opportunity_history.add(make_snapshot(opp, _id(actor), now))
+            store_keys(uow, "opportunities", opp.id, keys)
             uow.commit()
         return opp
 
@@ -254,6 +258,7 @@ class OpportunityService:
         data: Mapping[str, object],
         *,
         expected_version: int | None = None,
+        keys: RecordKeys = None,
     ) -> Opportunity:
         """Change an opportunity; moving its stage takes the stage's defaults.
 
@@ -281,6 +286,7 @@ class OpportunityService:
             uow.field_history.add_many(
                 field_changes("opportunity", opp, updated, changed, actor_id=_id(actor), now=now)
             )
+            store_keys(uow, "opportunities", opportunity_id, keys)
             uow.commit()
         return updated
 

@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, Table, select, true, update
+from sqlalchemy.exc import IntegrityError
 
 from opportune.db import tables as t
+from opportune.errors import ValidationError
 
 KEY_COLUMNS = frozenset({"external_id", "salesforce_id"})
 # Row filters the object definitions name (``SObject.row_filter``).
@@ -28,11 +30,18 @@ class SObjectRowRepository:
         return list(self.conn.execute(stmt).scalars())
 
     def set_keys(self, table: str, record_id: int, values: Mapping[str, str | None]) -> None:
-        """Set the key columns of one row."""
+        """Set the key columns of one row; a value another row holds is DUPLICATE_VALUE
+        (the caller's transaction must then be rolled back)."""
         rows = _table(table)
         for column in values:
             _key(rows, column)
-        self.conn.execute(update(rows).where(rows.c.id == record_id).values(dict(values)))
+        try:
+            self.conn.execute(update(rows).where(rows.c.id == record_id).values(dict(values)))
+        except IntegrityError as exc:
+            text = str(exc.orig)
+            column = next((c for c in values if c in text), next(iter(values)))
+            message = f"Another record already has this {column}: {values[column]!r}"
+            raise ValidationError.single(column, "DUPLICATE_VALUE", message) from exc
 
     def exists(self, table: str, record_id: int, row_filter: str | None = None) -> bool:
         """True when the row exists (and passes the object's row filter)."""

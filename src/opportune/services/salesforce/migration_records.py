@@ -16,13 +16,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import IntegrityError
-
 from opportune.db.repositories.salesforce_keys import ImportedConversion
 from opportune.domain.salesforce.export_rows import ExportRow, ValueNote
 from opportune.domain.salesforce.objects import SObject
 from opportune.domain.users import User
-from opportune.errors import ConflictError, FieldError, OpportuneError, ValidationError
+from opportune.errors import FieldError, OpportuneError, ValidationError
 from opportune.services.salesforce.migration_files import Chunk
 from opportune.services.salesforce.migration_owners import OwnerMap
 from opportune.services.salesforce.migration_picklists import PicklistMapper
@@ -208,18 +206,11 @@ class RowImporter:
         owner_id, active = owner
         # The services want an active owner: an inactive one is set just after.
         data["owner_id"] = owner_id if active else self.ctx.owners.default_id
-        if self.kind == "lead":
-            record = self.service.create(self.ctx.writer, data, assign=False)
-        else:
-            record = self.service.create(self.ctx.writer, data)
-        try:
-            self._keep_keys(record.id, row, None if active else owner_id, conversion, created=True)
-        except IntegrityError as exc:
-            self.service.delete(self.ctx.writer, record.id)
-            raise ConflictError(
-                f"External_Id__c {row.keys.get('external_id')!r} is already used by another "
-                "record", code="DUPLICATE_VALUE",
-            ) from exc  # fmt: skip
+        # The keys are written with the record, so a re-run after a crash finds it.
+        keys = {"salesforce_id": row.salesforce_id, "external_id": row.keys.get("external_id")}
+        options: dict[str, Any] = {"assign": False} if self.kind == "lead" else {}
+        record = self.service.create(self.ctx.writer, data, keys=keys, **options)
+        self._keep_keys(record.id, row, None if active else owner_id, conversion, created=True)
         return "created"
 
     def _update(

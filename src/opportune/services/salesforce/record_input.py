@@ -8,13 +8,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy.exc import IntegrityError
-
 from opportune.domain.salesforce.ids import KEY_PREFIXES, malformed_id, parse_id, sf_id, to_18
-from opportune.domain.salesforce.objects import SObject, sobject
+from opportune.domain.salesforce.objects import USER, SObject, sobject
 from opportune.domain.salesforce.record_input import salesforce_error, salesforce_names
 from opportune.domain.users import User
 from opportune.errors import ConflictError, NotFoundError, ValidationError
+from opportune.services.record_keys import RecordKeys
 from opportune.services.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -54,9 +53,13 @@ class Stored(Protocol):
 class Writer(Protocol):
     """The writes of one Opportune record service."""
 
-    def create(self, actor: User, data: Mapping[str, object]) -> Stored: ...
+    def create(
+        self, actor: User, data: Mapping[str, object], *, keys: RecordKeys = None
+    ) -> Stored: ...
 
-    def update(self, actor: User, record_id: int, data: Mapping[str, object]) -> Stored: ...
+    def update(
+        self, actor: User, record_id: int, data: Mapping[str, object], *, keys: RecordKeys = None
+    ) -> Stored: ...
 
     def delete(self, actor: User, record_id: int) -> None: ...
 
@@ -71,11 +74,18 @@ class _UserWriter:
     def __init__(self, core: Opportune) -> None:
         self.core = core
 
-    def create(self, actor: User, data: Mapping[str, object]) -> Stored:
-        return self.core.users.create(actor, {**data, "password": secrets.token_urlsafe(32)})
+    def create(self, actor: User, data: Mapping[str, object], *, keys: RecordKeys = None) -> Stored:
+        user = self.core.users.create(actor, {**data, "password": secrets.token_urlsafe(32)})
+        # Users keep their key in a transaction of their own (a user's is rarely set).
+        set_keys(self.core, USER, user.id or 0, keys or {})
+        return user
 
-    def update(self, actor: User, record_id: int, data: Mapping[str, object]) -> Stored:
-        return self.core.users.update(actor, record_id, data)
+    def update(
+        self, actor: User, record_id: int, data: Mapping[str, object], *, keys: RecordKeys = None
+    ) -> Stored:
+        user = self.core.users.update(actor, record_id, data)
+        set_keys(self.core, USER, record_id, keys or {})
+        return user
 
     def delete(self, actor: User, record_id: int) -> None:
         raise _method_error("User", "DELETE")
@@ -165,16 +175,13 @@ def check_keys_free(
 
 
 def set_keys(core: Opportune, obj: SObject, record_id: int, keys: Mapping[str, str | None]) -> None:
-    """Store the record's external keys; a value taken meanwhile is DUPLICATE_VALUE."""
+    """Store the record's external keys in a transaction of their own (users' keys); a value
+    taken meanwhile is DUPLICATE_VALUE."""
     if not keys:
         return
-    try:
-        with UnitOfWork(core.engine, write=True) as uow:
-            uow.sobject_rows.set_keys(obj.table, record_id, keys)
-            uow.commit()
-    except IntegrityError as exc:
-        column = next(iter(keys))
-        raise _duplicate(obj, column, None) from exc
+    with UnitOfWork(core.engine, write=True) as uow:
+        uow.sobject_rows.set_keys(obj.table, record_id, keys)
+        uow.commit()
 
 
 def _duplicate(obj: SObject, column: str, other_id: int | None) -> ValidationError:

@@ -6,10 +6,10 @@ the converted-lead lock and who may delete what. Field names and errors are Sale
 (see :mod:`opportune.domain.salesforce.record_input`). Reads go through the SOQL
 service, so a record reads exactly as a query returns it.
 
-The external keys (``External_Id__c``, ``Salesforce_Id__c``) are not inputs of the record
-services: they are checked before the write and stored right after it, in a transaction
-of their own. A concurrent writer taking the same key in between makes the second write
-fail with ``DUPLICATE_VALUE`` after its record was saved without the key.
+The external keys (``External_Id__c``, ``Salesforce_Id__c``) are checked before the write
+(to name the record that holds a key already) and stored by the record service in the
+write's own transaction, so a concurrent writer taking the same key meanwhile makes the
+whole second write fail with ``DUPLICATE_VALUE``, leaving nothing behind.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from opportune.services.salesforce.record_input import (
     require_exists,
     require_method,
     require_object,
-    set_keys,
     sf_errors,
     writer_for,
 )
@@ -103,9 +102,8 @@ class SObjectService:
             parsed = record_input(obj, values, creating=True)
         check_keys_free(self.core, obj, parsed.keys, None)
         with sf_errors(obj):
-            record = writer_for(self.core, obj).create(actor, parsed.data)
+            record = writer_for(self.core, obj).create(actor, parsed.data, keys=parsed.keys)
         assert record.id is not None
-        set_keys(self.core, obj, record.id, parsed.keys)
         return sf_id(obj.name, record.id)
 
     def update(self, actor: User, name: str, record_id: str, values: Mapping[str, object]) -> None:
@@ -167,8 +165,7 @@ class SObjectService:
         check_keys_free(self.core, obj, parsed.keys, number)
         # Always through the service, even for keys alone: its locks and checks hold.
         with sf_errors(obj):
-            writer_for(self.core, obj).update(actor, number, parsed.data)
-        set_keys(self.core, obj, number, parsed.keys)
+            writer_for(self.core, obj).update(actor, number, parsed.data, keys=parsed.keys)
 
     def _read(
         self, actor: User, obj: SObject, number: int, fields: Sequence[str], version: str
