@@ -146,6 +146,18 @@ def test_a_deletion_is_logged_and_listed_in_the_deleted_window(core: Opportune, 
         core.sobjects.delete(rep, "Lead", lead_id)
 
 
+def test_the_records_an_undone_conversion_removes_are_listed_as_deleted(
+    core: Opportune, rep: User
+) -> None:
+    lead_id = parse_id(core.sobjects.create(rep, "Lead", LEAD), "Lead")
+    result = core.conversions.convert(rep, lead_id, {"converted_status": "Closed - Converted"})
+    core.conversions.unconvert(rep, lead_id)
+    start, end = window(core)
+    for name, record_id in (("Account", result.account_id), ("Opportunity", result.opportunity_id)):
+        deleted = core.sobjects.deleted(rep, name, start, end)["deletedRecords"]
+        assert [r["id"] for r in deleted] == [sf_id(name, record_id or 0)]
+
+
 def test_deletions_through_any_service_are_logged(core: Opportune, rep: User) -> None:
     account = core.accounts.create(rep, {"name": "Acme"})
     task = core.activities.create(rep, {"kind": "task", "subject": "Call back"})

@@ -123,6 +123,8 @@ def _write(
     _forget_history(uow, record, plan)
     for kind, record_id in plan.delete:
         repo.delete_many(kind, [record_id])
+        # Integrations following deletions (Salesforce's deleted/) learn of these too.
+        uow.deleted_records.add(kind, record_id, now, actor_id)
     repo.mark_undone(_record_id(record), actor_id, now)
 
 

@@ -73,6 +73,10 @@ def test_upsert_creates_then_updates_by_external_id(sf: Salesforce) -> None:
     record = sf.Lead.get_by_custom_id("External_Id__c", "web-42")
     assert (record["Title"], record["External_Id__c"]) == ("Countess", "web-42")
     refused(SalesforceResourceNotFound, lambda: sf.Lead.upsert("Company/Acme", LEAD))
+    assert sf.Lead.delete("External_Id__c/web-42") == 204
+    refused(
+        SalesforceResourceNotFound, lambda: sf.Lead.get_by_custom_id("External_Id__c", "web-42")
+    )
 
 
 def test_an_upsert_answer_says_whether_it_created(

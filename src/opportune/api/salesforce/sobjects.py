@@ -140,6 +140,16 @@ def get_by_key(
     return core.sobjects.get_by_key(user, name, field, value, fields=wanted, version=version)
 
 
+@router.delete(_BASE + "/{name}/{field}/{value}", status_code=204)
+def delete_by_key(
+    name: str, field: str, value: str, _: ApiVersion, user: SfUser, core: OpportuneDep
+) -> Response:
+    """Delete the record with this external id: 204."""
+    _check_method(name, "DELETE")
+    core.sobjects.delete_by_key(user, name, field, value)
+    return Response(status_code=204)
+
+
 @router.patch(_BASE + "/{name}/{field}/{value}")
 def upsert(
     name: str, field: str, value: str, values: Values, _: ApiVersion, user: SfUser,

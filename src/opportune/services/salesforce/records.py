@@ -122,6 +122,18 @@ class SObjectService:
             raise ConvertedLeadError(f"Lead {record_id} is converted and cannot be deleted")
         writer_for(self.core, obj).delete(actor, number)
 
+    def delete_by_key(self, actor: User, name: str, field: str, value: str) -> None:
+        """Delete the record whose external key ``field`` is ``value`` (or whose ``Id`` it is)."""
+        obj = require_object(name)
+        require_method(obj, "DELETE")
+        if field.lower() == "id":
+            self.delete(actor, name, value)
+            return
+        ids = find_by_key(self.core, obj, describe.key_column(obj, field), value)
+        if not ids:
+            raise NotFoundError(NOT_FOUND_MESSAGE)
+        self.delete(actor, name, sf_id(obj.name, ids[0]))
+
     def upsert(
         self, actor: User, name: str, field: str, value: str, values: Mapping[str, object]
     ) -> tuple[str, bool]:
