@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     # whose mapping was never finished, the file of a finished import); removed after by
     # the clean-up at server start and by ``opportune import cleanup``.
     import_upload_retention_hours: int = Field(default=24, ge=1)
+    bulk_job_retention_days: int = Field(default=7, ge=1)
     # Requests a day (UTC) the Salesforce-compatible API serves under /services/data before
     # refusing with REQUEST_LIMIT_EXCEEDED; counted in memory per server process.
     salesforce_daily_api_requests: int = Field(default=100_000, ge=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +243,20 @@ def test_opportunities_with_a_bad_close_date_fail_alone(core: Opportune, admin: 
     assert (opportunity.name, str(opportunity.close_date)) == ("Engine", "2026-12-31")
     [failed] = results(core, admin, job, "failedResults")
     assert failed["Name"] == "Loom" and ":CloseDate --" in failed["sf__Error"]
+
+
+def test_jobs_idle_past_the_retention_are_purged_with_their_files(
+    core: Opportune, admin: User
+) -> None:
+    old = run_job(core, admin, "LastName,Company\nLovelace,A\n", object="Lead", operation="insert")
+    stale_open = core.bulk.create(admin, {"object": "Lead", "operation": "insert"}, VERSION)
+    started = core.clock()
+    later = started + timedelta(days=core.settings.bulk_job_retention_days, hours=1)
+    core.clock = lambda: later  # type: ignore[method-assign]
+    fresh = core.bulk.create(admin, {"object": "Lead", "operation": "insert"}, VERSION)
+    assert (core.settings.data_dir / "bulk" / str(old.number)).exists()
+    assert core.bulk.purge_expired() == 2
+    assert [j.id for j in core.bulk.list(admin)] == [fresh.id]
+    assert not (core.settings.data_dir / "bulk" / str(old.number)).exists()
+    with pytest.raises(NotFoundError):
+        core.bulk.get(admin, stale_open.id)

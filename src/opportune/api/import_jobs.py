@@ -87,8 +87,9 @@ class ImportRunner:
             log.exception("Resuming interrupted imports failed")
         try:
             self.core.bulk.resume_interrupted()
+            self.core.bulk.purge_expired()
         except Exception:
-            log.exception("Resuming interrupted bulk jobs failed")
+            log.exception("Resuming or purging bulk jobs failed")
 
 
 def runner_of(request: Request) -> ImportRunner:

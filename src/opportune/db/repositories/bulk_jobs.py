@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from opportune.db import tables as t
 from opportune.db.repositories._common import new_id
@@ -44,6 +45,13 @@ class BulkJobRepository:
         """Jobs in one of these states, oldest first."""
         stmt = select(_jobs).where(_jobs.c.state.in_(states)).order_by(_jobs.c.id)
         return [dict(row._mapping) for row in self.conn.execute(stmt)]
+
+    def idle_since(self, states: Iterable[str], cutoff: datetime) -> list[int]:
+        """The ids of the jobs in one of ``states`` that ended (or last changed) before
+        ``cutoff``."""
+        ended = func.coalesce(_jobs.c.finished_at, _jobs.c.updated_at)
+        stmt = select(_jobs.c.id).where(_jobs.c.state.in_(list(states)), ended < cutoff)
+        return list(self.conn.execute(stmt.order_by(_jobs.c.id)).scalars())
 
     def remove(self, job_id: int) -> None:
         """Delete the job's row."""

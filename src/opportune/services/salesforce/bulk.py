@@ -14,10 +14,11 @@ import io
 import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from opportune.domain.salesforce.bulk_jobs import (
+    DELETABLE,
     DELIMITERS,
     LINE_ENDINGS,
     JobState,
@@ -179,6 +180,20 @@ class BulkService:
         for row in (r for r in left if r["state"] == JobState.UPLOAD_COMPLETE):
             JobProcess(self.core, row["id"]).run()
         return [self._by_number(r["id"]) for r in left]
+
+    def purge_expired(self) -> int:
+        """Remove the jobs (and their files) that ended, or were left open, more than
+        ``bulk_job_retention_days`` ago, as Salesforce does after seven days; return how
+        many. Run at server start."""
+        cutoff = self.core.clock() - timedelta(days=self.core.settings.bulk_job_retention_days)
+        with UnitOfWork(self.core.engine, write=True) as uow:
+            expired = uow.bulk_jobs.idle_since([s.value for s in DELETABLE], cutoff)
+            for number in expired:
+                uow.bulk_jobs.remove(number)
+            uow.commit()
+        for number in expired:
+            JobFiles(self.core.settings.data_dir, number).remove()
+        return len(expired)
 
     def delete(self, actor: User, job_id: str) -> None:
         """Delete a job that is not being worked on, with its files."""
