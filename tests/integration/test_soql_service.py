@@ -367,3 +367,83 @@ def test_tasks_are_tasks_and_calls_with_their_derived_fields(
     soql = f"SELECT Id FROM Task WHERE TaskSubtype = 'call' AND WhoId = '{who}'"  # noqa: S608
     calls = core.soql.query(admin, soql)
     assert calls["totalSize"] == 1
+
+
+@pytest.fixture
+def linked_tasks(core: Opportune, admin: User) -> dict[str, int]:
+    """One task on each of a lead, a contact, an account and an opportunity."""
+    lead = core.leads.create(admin, {"first_name": "Lena", "last_name": "Lead", "company": "L"})
+    account = core.accounts.create(admin, {"name": "Acme Corp"})
+    contact = core.contacts.create(admin, {"first_name": "Carl", "last_name": "Contact"})
+    opp = core.opportunities.create(
+        admin, {"name": "Zeta deal", "account_id": account.id, "close_date": "2026-06-30"}
+    )
+    made = {"lead": lead.id, "contact": contact.id, "account": account.id, "opp": opp.id}
+    for subject, link in (
+        ("On lead", {"lead_id": lead.id}),
+        ("On contact", {"contact_id": contact.id}),
+        ("On account", {"account_id": account.id}),
+        ("On opportunity", {"opportunity_id": opp.id}),
+    ):
+        core.activities.create(admin, {"kind": "task", "subject": subject, **link})
+    return {k: v for k, v in made.items() if v is not None}
+
+
+def test_who_and_what_name_fields_come_from_whichever_record_the_task_points_at(
+    core: Opportune, admin: User, linked_tasks: dict[str, int]
+) -> None:
+    soql = "SELECT Subject, Who.Name, Who.Type, Who.FirstName, What.Name, What.Type FROM Task"
+    records = {
+        r["Subject"]: r for r in core.soql.query(admin, soql + " ORDER BY Subject")["records"]
+    }
+    lead_url = f"/services/data/v59.0/sobjects/Lead/{sf_id('Lead', linked_tasks['lead'])}"
+    assert records["On lead"]["Who"] == {
+        "attributes": {"type": "Name", "url": lead_url},
+        "Name": "Lena Lead",
+        "Type": "Lead",
+        "FirstName": "Lena",
+    }
+    assert records["On lead"]["What"] is None
+    contact = records["On contact"]["Who"]
+    assert (contact["Name"], contact["Type"]) == ("Carl Contact", "Contact")
+    assert contact["attributes"]["url"].endswith(sf_id("Contact", linked_tasks["contact"]))
+    assert records["On account"]["Who"] is None
+    assert records["On account"]["What"]["Name"] == "Acme Corp"
+    assert records["On account"]["What"]["Type"] == "Account"
+    opportunity = records["On opportunity"]["What"]
+    assert (opportunity["Name"], opportunity["Type"]) == ("Zeta deal", "Opportunity")
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("Who.Type = 'Lead'", ["On lead"]),
+        ("Who.Type IN ('lead', 'Contact')", ["On contact", "On lead"]),
+        ("Who.Type != 'Lead'", ["On account", "On contact", "On opportunity"]),
+        ("What.Name LIKE 'Acme%'", ["On account"]),
+        ("What.Type = 'Opportunity' OR Who.LastName = 'contact'", ["On contact", "On opportunity"]),
+        ("What.Name = null", ["On contact", "On lead"]),
+    ],
+)
+def test_filters_on_who_and_what_fields(
+    core: Opportune, admin: User, linked_tasks: dict[str, int], where: str, expected: list[str]
+) -> None:
+    soql = f"SELECT Subject FROM Task WHERE {where} ORDER BY Subject"  # noqa: S608
+    assert [r["Subject"] for r in core.soql.query(admin, soql)["records"]] == expected
+
+
+def test_a_filter_on_who_id_matches_the_task_of_that_record(
+    core: Opportune, admin: User, linked_tasks: dict[str, int]
+) -> None:
+    who = sf_id("Contact", linked_tasks["contact"])
+    soql = f"SELECT Subject, Who.Id FROM Task WHERE Who.Id = '{who}'"  # noqa: S608
+    (record,) = core.soql.query(admin, soql)["records"]
+    assert (record["Subject"], record["Who"]["Id"]) == ("On contact", who)
+
+
+def test_order_by_what_name_sorts_on_the_name_of_each_tasks_own_target(
+    core: Opportune, admin: User, linked_tasks: dict[str, int]
+) -> None:
+    soql = "SELECT Subject FROM Task ORDER BY What.Name DESC NULLS LAST, Subject"
+    subjects = [r["Subject"] for r in core.soql.query(admin, soql)["records"]]
+    assert subjects == ["On opportunity", "On account", "On contact", "On lead"]

@@ -86,10 +86,45 @@ def test_an_unknown_relationship_is_invalid_field() -> None:
     assert "Didn't understand relationship 'Boss'" in error.message
 
 
-def test_fields_through_a_polymorphic_relationship_are_refused_with_a_hint() -> None:
-    error = failure("SELECT Subject, Who.Name FROM Task")
+def test_name_fields_through_a_polymorphic_relationship_resolve_for_every_target() -> None:
+    query = plan("SELECT who.name, Who.Type, What.Name, WHAT.id FROM Task WHERE Who.Email = 'a@b'")
+    fields = [o.target.field for o in query.outputs if isinstance(o, FieldOutput)]
+    assert [f.name for f in fields] == ["Name", "Type", "Name", "Id"]
+    assert [o.target.relationship.name for o in query.outputs] == [  # type: ignore[union-attr]
+        "WhoId", "WhoId", "WhatId", "WhatId"
+    ]  # fmt: skip
+    assert fields[1].picklist == ("Lead", "Contact")
+    assert fields[3].type == "id"
+    assert [r.name for r in query.parents] == ["WhoId", "WhatId"]
+    test = query.where
+    assert isinstance(test, Filter) and test.target.field.type == "email"
+
+
+def test_a_polymorphic_id_filter_takes_an_id_and_only_equality() -> None:
+    opportunity = sf_id("Opportunity", 4)
+    test = where_test(f"SELECT Id FROM Task WHERE What.Id = '{opportunity}'")  # noqa: S608
+    assert test.value == RecordKey("Opportunity", 4)
+    error = failure("SELECT Id FROM Task WHERE Who.Id > '00Q000000000001'")
+    assert error.code == "INVALID_QUERY_FILTER_OPERATOR"
+
+
+@pytest.mark.parametrize(
+    ("text", "supported"),
+    [
+        (
+            "SELECT Subject, Who.Title FROM Task",
+            "Id, Name, Type, FirstName, LastName, Email, Phone",
+        ),
+        ("SELECT Subject, What.Phone FROM Task", "Id, Name, Type"),
+    ],
+)
+def test_other_fields_of_a_polymorphic_parent_are_refused_listing_the_supported_ones(
+    text: str, supported: str
+) -> None:
+    error = failure(text)
     assert error.code == "INVALID_FIELD"
-    assert "WhoId" in error.message
+    assert f"the fields supported are {supported}" in error.message
+    assert "polymorphic relationship" in error.message
     assert error.column == 17
 
 

@@ -105,3 +105,28 @@ def test_a_query_needs_a_session(sf_server: SfServer, sf_session: requests.Sessi
     response = sf_session.get(sf_server.data_url("query"), params={"q": "SELECT Id FROM Lead"})
     assert response.status_code == 401
     assert response.json()[0]["errorCode"] == "INVALID_SESSION_ID"
+
+
+def test_who_and_what_names_of_tasks_over_the_api(
+    sf: Salesforce, core: Opportune, admin: User
+) -> None:
+    lead = core.leads.create(admin, {"first_name": "Lena", "last_name": "Lead", "company": "L"})
+    account = core.accounts.create(admin, {"name": "Acme Corp"})
+    assert lead.id is not None and account.id is not None
+    core.activities.create(admin, {"kind": "task", "subject": "Call Lena", "lead_id": lead.id})
+    core.activities.create(admin, {"kind": "task", "subject": "Renew", "account_id": account.id})
+    result = sf.query(
+        "SELECT Subject, Who.Name, Who.Type, What.Name FROM Task "
+        "WHERE Who.Type = 'Lead' OR What.Name LIKE 'Acme%' ORDER BY What.Name"
+    )
+    first, second = result["records"]
+    assert (first["Subject"], first["Who"]["Name"], first["Who"]["Type"]) == (
+        "Call Lena", "Lena Lead", "Lead"
+    )  # fmt: skip
+    assert first["What"] is None
+    assert first["Who"]["attributes"]["url"].endswith(f"/Lead/{sf_id('Lead', lead.id)}")
+    assert (second["Subject"], second["Who"], second["What"]["Name"]) == (
+        "Renew",
+        None,
+        "Acme Corp",
+    )

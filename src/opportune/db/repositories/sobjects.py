@@ -40,6 +40,7 @@ from opportune.domain.salesforce.objects import (
     FullName,
     Label,
     Polymorphic,
+    PolymorphicParent,
     Reference,
     SfField,
     SObject,
@@ -130,8 +131,9 @@ def _record_select(
         columns += exprs
         width.append(len(exprs))
     for relationship in plan.parents:
-        columns.append(builder.parent(relationship).c.id)
-        width.append(1)
+        keys = builder.parent_keys(relationship)
+        columns += keys
+        width.append(len(keys))
     columns.append(builder.root.c.id)
     width.append(1)
     order = [builder.ordering(key.target, key.descending, key.nulls_first) for key in plan.order_by]
@@ -231,6 +233,22 @@ class _Builder:
             self.joins[key] = (alias, alias.c.id == self.root.c[source.column])
         return self.joins[key][0]
 
+    def parent_keys(self, relationship: SfField) -> list[Expr]:
+        """The parent's id: a polymorphic relationship's is one id column per option."""
+        source = relationship.source
+        if isinstance(source, Polymorphic):
+            return [self.root.c[option.column] for option in source.options]
+        return [self.parent(relationship).c.id]
+
+    def _option(self, owner: FromClause, option: Reference) -> FromClause:
+        """The table of one option of a polymorphic reference, joined on its column."""
+        key = ("option", option.column)
+        if key not in self.joins:
+            target = tables.metadata.tables[_table_of(option.target)]
+            alias = target.alias(f"o_{option.column}")
+            self.joins[key] = (alias, alias.c.id == owner.c[option.column])
+        return self.joins[key][0]
+
     def _label(self, owner: FromClause, owner_key: str, source: Label) -> FromClause:
         key = ("label", f"{owner_key}.{source.fk}")
         if key not in self.joins:
@@ -240,8 +258,8 @@ class _Builder:
         return self.joins[key][0]
 
     def _owner(self, target: Target) -> tuple[FromClause, str]:
-        if target.relationship is None:
-            return self.root, ""
+        if target.relationship is None or isinstance(target.relationship.source, Polymorphic):
+            return self.root, ""  # a polymorphic parent's fields join per option
         return self.parent(target.relationship), target.relationship.name
 
     # --- expressions -----------------------------------------------------------------
@@ -283,7 +301,20 @@ class _Builder:
         if isinstance(source, Constant):
             kind = Boolean() if isinstance(source.value, bool) else String()
             return literal(source.value, kind)
+        if isinstance(source, PolymorphicParent):
+            return self._chosen(table, source)
         return self._derived(table, source)
+
+    def _chosen(self, table: FromClause, source: PolymorphicParent) -> Expr:
+        """The value on the record the reference points at: one LEFT OUTER JOIN per
+        option and a CASE taking the first option whose column is set."""
+        whens: list[tuple[ColumnElement[bool], Expr]] = []
+        for option, value in zip(source.reference.options, source.values, strict=True):
+            # A constant (the object's name for Type) needs no join.
+            owner = table if isinstance(value, Constant) else self._option(table, option)
+            whens.append((table.c[option.column].is_not(None),
+                          self._source(owner, f"o_{option.column}", value)))  # fmt: skip
+        return case(*whens, else_=None)
 
     def _derived(self, table: FromClause, source: Derived) -> Expr:
         name, _, column = source.name.partition(":")

@@ -10,7 +10,7 @@ Salesforce input into Opportune input with :func:`SObject.field`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeAlias
 
 from opportune.domain.activities import PRIORITIES, TASK_STATUSES
@@ -21,16 +21,20 @@ from opportune.domain.salesforce.ids import KEY_PREFIXES
 __all__ = [
     "FORECAST_CATEGORIES",
     "OBJECTS",
+    "POLYMORPHIC_NAME_FIELDS",
     "Column",
     "Constant",
     "Derived",
     "FullName",
     "Label",
     "Polymorphic",
+    "PolymorphicParent",
     "Reference",
     "SObject",
     "SfField",
     "Source",
+    "polymorphic_field",
+    "polymorphic_fields",
     "sobject",
 ]
 
@@ -93,7 +97,19 @@ class Derived:
     name: str
 
 
-Source: TypeAlias = Column | Label | Reference | Polymorphic | FullName | Constant | Derived
+@dataclass(frozen=True, slots=True)
+class PolymorphicParent:
+    """A field of whichever record a polymorphic reference points at (``Who.Name``):
+    ``values`` holds, per option of ``reference``, the field's source on that option's
+    object; the first option that is set wins, as for the reference itself."""
+
+    reference: Polymorphic
+    values: tuple[Source, ...]
+
+
+Source: TypeAlias = (
+    Column | Label | Reference | Polymorphic | FullName | Constant | Derived | PolymorphicParent
+)
 # A picklist's values: fixed here, or the name of the table whose active labels they are.
 Picklist: TypeAlias = tuple[str, ...] | str
 
@@ -452,3 +468,39 @@ OBJECTS: dict[str, SObject] = {
 def sobject(name: str) -> SObject | None:
     """The object called ``name`` (any case), or None when Opportune does not serve it."""
     return OBJECTS.get(name.lower())
+
+
+# The fields of Salesforce's "Name" object served through a polymorphic reference
+# (``Who.Name``): Id and Type always, the others where every target object has them.
+POLYMORPHIC_NAME_FIELDS = ("Id", "Name", "Type", "FirstName", "LastName", "Email", "Phone")
+
+
+def polymorphic_field(reference: SfField, name: str) -> SfField | None:
+    """The field called ``name`` (any case) of the record a polymorphic ``reference``
+    points at, or None when it is not one of the "Name" fields every target has.
+
+    ``Id`` reads like the reference itself; ``Type`` is the target's object name.
+    """
+    source = reference.source
+    assert isinstance(source, Polymorphic), f"{reference.name} is not polymorphic"
+    wanted = next((n for n in POLYMORPHIC_NAME_FIELDS if n.lower() == name.lower()), None)
+    if wanted == "Id":
+        return replace(reference, name="Id", type="id", input=None, relationship=None)
+    if wanted == "Type":
+        types = tuple(o.target for o in source.options)
+        names: tuple[Source, ...] = tuple(Constant(t) for t in types)
+        return SfField("Type", "picklist", PolymorphicParent(source, names), None, 255,
+                       picklist=types)  # fmt: skip
+    fields = [OBJECTS[o.target.lower()].field(wanted) for o in source.options] if wanted else []
+    if not fields or any(f is None for f in fields):
+        return None
+    found = [f for f in fields if f is not None]
+    values = tuple(f.source for f in found)
+    first = found[0]
+    length = max(f.length for f in found)
+    return SfField(first.name, first.type, PolymorphicParent(source, values), None, length)
+
+
+def polymorphic_fields(reference: SfField) -> tuple[str, ...]:
+    """The names :func:`polymorphic_field` serves for ``reference``."""
+    return tuple(n for n in POLYMORPHIC_NAME_FIELDS if polymorphic_field(reference, n))

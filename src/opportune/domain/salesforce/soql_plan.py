@@ -23,6 +23,8 @@ from opportune.domain.salesforce.objects import (
     Reference,
     SfField,
     SObject,
+    polymorphic_field,
+    polymorphic_fields,
     sobject,
 )
 from opportune.domain.soql import (
@@ -68,7 +70,12 @@ _EQUALITY = ("=", "!=")
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """A field of the queried object, or of the parent reached through ``relationship``."""
+    """A field of the queried object, or of the parent reached through ``relationship``.
+
+    Through a polymorphic relationship (``Who``) ``parent`` is None: the field is one of
+    :func:`~opportune.domain.salesforce.objects.polymorphic_field`'s, read on whichever
+    object each record points at.
+    """
 
     field: SfField
     relationship: SfField | None = None
@@ -276,14 +283,23 @@ class _Planner:
         if relationship is None:
             raise self.fail(f"Didn't understand relationship '{path[0]}' in field path", ref)
         if isinstance(relationship.source, Polymorphic):
-            raise self.fail(
-                f"Fields of the polymorphic relationship '{relationship.relationship}' "
-                f"are not supported; select {relationship.name} instead",
-                ref,
-            )
+            return Target(self._polymorphic(relationship, path[1], ref), relationship)
         parent = sobject(relationship.reference_to[0])
         assert parent is not None, f"{relationship.name} points at an unserved object"
         return Target(self._field(parent, path[1], ref), relationship, parent)
+
+    def _polymorphic(self, relationship: SfField, name: str, ref: FieldRef) -> SfField:
+        """A "Name" field of the record a polymorphic reference points at (``Who.Name``)."""
+        found = polymorphic_field(relationship, name)
+        if found is None:
+            served = ", ".join(polymorphic_fields(relationship))
+            targets = " or ".join(relationship.reference_to)
+            raise self.fail(
+                f"No such column '{name}' on the polymorphic relationship "
+                f"'{relationship.relationship}' ({targets}): the fields supported are {served}",
+                ref,
+            )
+        return found
 
     def _field(self, owner: SObject, name: str, ref: FieldRef) -> SfField:
         found = owner.field(name)

@@ -3,8 +3,10 @@
 A record carries ``attributes`` (its type and REST URL), then the selected fields by
 their Salesforce names; parent fields nest under the relationship name with their own
 attributes (``{"Account": {"attributes": ..., "Name": "Acme"}}``), or the relationship
-is null when the record has no parent. Aggregate rows are ``AggregateResult`` records
-keyed by group field name and by aggregate alias (``expr0``, ``expr1``... unaliased).
+is null when the record has no parent. A polymorphic parent (``Who.Name``) is typed
+``Name``, as Salesforce does, with the URL of the record it is. Aggregate rows are
+``AggregateResult`` records keyed by group field name and by aggregate alias (``expr0``,
+``expr1``... unaliased).
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from __future__ import annotations
 from typing import Any
 
 from opportune.domain.salesforce.ids import sf_id
+from opportune.domain.salesforce.objects import Polymorphic, SfField
 from opportune.domain.salesforce.soql_plan import AggregateOutput, FieldOutput, Plan
 from opportune.domain.salesforce.values import to_salesforce_value
 
 __all__ = ["attributes", "shape_rows"]
 
 Record = dict[str, Any]
+# Salesforce gives a polymorphic parent (``Who``, ``What``) the type of its "Name" object.
+POLYMORPHIC_TYPE = "Name"
 
 
 def attributes(object_name: str, record_id: int, version: str) -> dict[str, str]:
@@ -39,11 +44,7 @@ def _record(plan: Plan, row: tuple[object, ...], version: str) -> Record:
     count = len(plan.outputs)
     parents: dict[str, Record | None] = {}
     for relationship, parent_id in zip(plan.parents, row[count:-1], strict=True):
-        parent_type = relationship.reference_to[0]
-        parents[relationship.name] = (
-            None if parent_id is None
-            else {"attributes": attributes(parent_type, _number(parent_id), version)}
-        )  # fmt: skip
+        parents[relationship.name] = _parent(relationship, parent_id, version)
     record: Record = {"attributes": attributes(plan.sobject.name, _number(row[-1]), version)}
     for output, value in zip(plan.outputs, row[:count], strict=True):
         assert isinstance(output, FieldOutput)
@@ -57,6 +58,26 @@ def _record(plan: Plan, row: tuple[object, ...], version: str) -> Record:
         if parent is not None:
             parent[target.field.name] = shaped
     return record
+
+
+def _parent(relationship: SfField, parent_id: object, version: str) -> Record | None:
+    """The nested parent record with its attributes, or None when there is no parent.
+
+    A polymorphic parent's id comes as one id per option (the first set one wins); its
+    ``attributes.type`` is ``Name``, Salesforce's object for polymorphic parents, and
+    its URL names the record's actual object.
+    """
+    source = relationship.source
+    if not isinstance(source, Polymorphic):
+        if parent_id is None:
+            return None
+        return {"attributes": attributes(relationship.reference_to[0], _number(parent_id), version)}
+    assert isinstance(parent_id, tuple)
+    for option, number in zip(source.options, parent_id, strict=True):
+        if number is not None:
+            shaped = attributes(option.target, _number(number), version)
+            return {"attributes": {**shaped, "type": POLYMORPHIC_TYPE}}
+    return None
 
 
 def _aggregate_record(plan: Plan, row: tuple[object, ...]) -> Record:
