@@ -28,5 +28,6 @@ def every_row(
 
 
 def all_but_conversion_records(core: Opportune) -> dict[str, list[dict[str, Any]]]:
-    """Every row but the conversion records, which a conversion and its undo leave behind."""
-    return every_row(core, but_tables=("lead_conversions",))
+    """Every row but the records a conversion and its undo leave behind: the conversion
+    record, and the log of the records the undo deleted (for integrations' ``deleted/``)."""
+    return every_row(core, but_tables=("lead_conversions", "deleted_records"))
