@@ -51,8 +51,17 @@ def keys_of(kind: str, values: Mapping[str, Any] | RowMapping) -> dict[str, str 
     return keys
 
 
-def with_keys(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
-    """An insert row with its keys added."""
+def with_keys(
+    kind: str, row: Mapping[str, Any], known: Mapping[str, str | None] | None = None
+) -> dict[str, Any]:
+    """An insert row with its keys added. ``known`` are the lookup keys by key kind the
+    duplicate checks already computed from this row's values (see
+    :func:`opportune.domain.duplicate_rules.key_values`): a lead's are used, not recomputed."""
+    if kind == "lead" and known is not None:
+        return {**row, "email_key": known["email"],
+                "name_key": name_key(row.get("first_name"), row.get("last_name")),
+                "phone_key": known["phone"], "sound_key": known["sound"],
+                "company_key": known["company"]}  # fmt: skip
     return {**row, **keys_of(kind, row)}
 
 

@@ -115,7 +115,13 @@ _SOUNDEX = {c: str(d) for d, letters in enumerate(
 
 
 def _ascii_words(value: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    if not value:
+        return []
+    # ASCII text is its own NFKD form: only the rest needs folding (keys are made for
+    # every imported row, and nearly all of them are plain ASCII).
+    folded = value
+    if not value.isascii():
+        folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
     return _NOT_WORD.sub(" ", folded.lower().replace("&", " and ")).split()
 
 

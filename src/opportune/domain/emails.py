@@ -15,7 +15,8 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 # this matches is one email-validator accepts unchanged apart from lower-casing the domain.
 _PLAIN = re.compile(rf"({_ATOM}(?:\.{_ATOM})*)@((?:{_LABEL}\.)+[A-Za-z]{{2,63}})")
 # Special-use names email-validator refuses; such addresses take the full check.
-_SPECIAL = tuple(email_validator.SPECIAL_USE_DOMAIN_NAMES)
+_SPECIAL = frozenset(email_validator.SPECIAL_USE_DOMAIN_NAMES)
+_UNDER_SPECIAL = tuple(f".{name}" for name in sorted(_SPECIAL))
 
 
 def normalize_email(text: str, field: str = "email") -> str:
@@ -28,7 +29,7 @@ def normalize_email(text: str, field: str = "email") -> str:
     match = _PLAIN.fullmatch(text)
     if match and len(match.group(1)) <= 64 and len(text) <= 254:
         domain = match.group(2).lower()
-        if not any(domain == name or domain.endswith("." + name) for name in _SPECIAL):
+        if domain not in _SPECIAL and not domain.endswith(_UNDER_SPECIAL):
             return f"{match.group(1)}@{domain}"
     try:
         return validate_email(text, check_deliverability=False).normalized

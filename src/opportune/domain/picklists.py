@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -88,7 +89,18 @@ def find_by_label(values: Sequence[_V], label: str) -> _V | None:
 def match_choice(choices: Sequence[str], value: str) -> str | None:
     """Return the canonical spelling of ``value`` among ``choices`` (case-insensitive)."""
     wanted = value.strip().casefold()
+    if isinstance(choices, tuple):  # fixed choices (a field's): one lookup
+        return _folded(choices).get(wanted)
     return next((c for c in choices if c.casefold() == wanted), None)
+
+
+@functools.lru_cache(maxsize=256)
+def _folded(choices: tuple[str, ...]) -> dict[str, str]:
+    """Each choice by its case-folded spelling (the first one, if two fold alike)."""
+    found: dict[str, str] = {}
+    for choice in choices:
+        found.setdefault(choice.casefold(), choice)
+    return found
 
 
 def check_status_list(statuses: Sequence[LeadStatus]) -> None:

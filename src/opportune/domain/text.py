@@ -20,6 +20,11 @@ def has_control_characters(value: str) -> bool:
     return _CONTROL.search(value) is not None
 
 
+# The first control character of a text, if any (``None``): the check of every cell of
+# an import, without a function call around it.
+find_control_character = _CONTROL.search
+
+
 def check_no_control_characters(field: str, value: str) -> None:
     """Raise a :class:`ValidationError` naming ``field`` if ``value`` has control characters."""
     if has_control_characters(value):

@@ -245,9 +245,18 @@ class DuplicateChecker:
     def _pool(self, kind: str, keys: Sequence[Mapping[str, str | None]], cap: int) -> _Pool:
         anchors = self._anchors(kind)
         pool = _Pool(kind, {})
+        # A fetched lead is its own view: it needs only the fields the rules compare, and
+        # its name (for lists of matches).
+        fields = {"first_name", "last_name"}.union(
+            *({c.field for alternative in r.rule.alternatives for c in alternative}
+              for r in self.rules if kind in r.compare_with))  # fmt: skip
         for anchor in sorted(anchors):
             values = {key[anchor] for key in keys if key.get(anchor)}
-            for row in self.uow.duplicates.candidates(kind, anchor, values, cap):  # type: ignore[arg-type]
+            found = self.uow.duplicates.candidates(kind, anchor, values, cap, fields)  # type: ignore[arg-type]
+            for row in found:
+                # A candidate is compared with every record of the batch sharing its key:
+                # its values are normalised once, as they are first compared.
+                row[NORMALISED] = {}
                 pool.by_key.setdefault((anchor, row["match_key"]), []).append(row)
         return pool
 
@@ -324,6 +333,7 @@ def _view_of(kind: str, row: Row) -> dict[str, Any]:
     view: dict[str, Any] | None = row.get("_view")
     if view is None:
         view = row["_view"] = comparable(kind, row, row.get("account_name"))
+        view[NORMALISED] = {}
     return view
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,10 +22,11 @@ from sqlalchemy import (
     Connection,
     RowMapping,
     Select,
-    String,
+    Text,
     TextClause,
     and_,
     bindparam,
+    cast,
     delete,
     func,
     insert,
@@ -35,7 +36,7 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import JSON
 
 from opportune.db import tables as t
 
@@ -136,21 +137,25 @@ class DuplicateRepository:
 
     # --- candidates -----------------------------------------------------------------------
 
-    def candidates(self, kind: str, key_kind: str, values: Iterable[str], cap: int) -> list[Row]:
+    def candidates(
+        self, kind: str, key_kind: str, values: Iterable[str], cap: int,
+        fields: Collection[str] | None = None,
+    ) -> list[Row]:  # fmt: skip
         """Live records of ``kind`` (not merged, not converted) whose ``key_kind`` key is one
         of ``values``: at most ``cap`` per value, newest first. Each row has ``id``, the
-        fields rules compare, ``account_name`` for contacts, and ``match_key``."""
+        fields rules compare (of a lead, only ``fields`` when given: a bulk lookup reads
+        tens of thousands of rows), ``account_name`` for contacts, and ``match_key``."""
         wanted = sorted({v for v in values if v})
         column = _KEY_COLUMNS[kind].get(key_kind)
         if not wanted or column is None:
             return []
         if len(wanted) == 1:
-            stmt = self._base(kind, column).where(column == wanted[0])
+            stmt = self._base(kind, column, fields).where(column == wanted[0])
             stmt = stmt.order_by(_TABLES[kind].c.id.desc()).limit(cap)
             return _dicts(self.conn.execute(stmt).mappings())
         if self.conn.dialect.name == "postgresql":
-            return self._lateral(kind, column, wanted, cap)
-        return self._each(kind, column, wanted, cap)
+            return self._lateral(kind, column, wanted, cap, fields)
+        return self._each(kind, column, wanted, cap, fields)
 
     def candidates_of_one(self, lookups: Mapping[str, Mapping[str, str]], cap: int) -> list[Row]:
         """Like :meth:`candidates` for one record, in one statement for every kind and key:
@@ -172,15 +177,20 @@ class DuplicateRepository:
         names = list(result.keys())
         return [dict(zip(names, row, strict=True)) for row in result.all()]
 
-    def _base(self, kind: str, key: Column[Any]) -> Select[Any]:
-        return _select(kind, key).where(*_live(kind))
+    def _base(
+        self, kind: str, key: Column[Any], fields: Collection[str] | None = None
+    ) -> Select[Any]:
+        return _select(kind, key, fields).where(*_live(kind))
 
-    def _each(self, kind: str, key: Column[Any], values: Sequence[str], cap: int) -> list[Row]:
+    def _each(
+        self, kind: str, key: Column[Any], values: Sequence[str], cap: int,
+        fields: Collection[str] | None = None,
+    ) -> list[Row]:  # fmt: skip
         """SQLite: one short indexed read per value, each stopping after ``cap`` rows
         (ranking every row that shares a common key costs far more). The statement is
         compiled once and run on the driver's cursor: SQLAlchemy's per-call overhead would
         be most of the cost. Every column read is text or an integer, so nothing is lost."""
-        stmt = self._base(kind, key).where(key == bindparam("value"))
+        stmt = self._base(kind, key, fields).where(key == bindparam("value"))
         compiled = (
             stmt.order_by(_TABLES[kind].c.id.desc()).limit(cap).compile(dialect=self.conn.dialect)
         )
@@ -196,15 +206,21 @@ class DuplicateRepository:
             cursor.close()
         return rows
 
-    def _lateral(self, kind: str, key: Column[Any], values: Sequence[str], cap: int) -> list[Row]:
-        """PostgreSQL: one array parameter unnested, each value's newest rows by the index
-        (no IN list compared row by row, see ConversionRepository._one_of)."""
-        array = bindparam("keys", values, type_=ARRAY(String))
-        keys = func.unnest(array).table_valued("value").render_derived(name="wanted")
-        newest = self._base(kind, key).where(key == keys.c.value)
+    def _lateral(
+        self, kind: str, key: Column[Any], values: Sequence[str], cap: int,
+        fields: Collection[str] | None = None,
+    ) -> list[Row]:  # fmt: skip
+        """PostgreSQL: the values as one JSON array parameter, each value's newest rows by
+        the index (no IN list compared row by row, see ConversionRepository._one_of). JSON
+        rather than a text array: the driver writes an array's thousands of elements one by
+        one in Python, ``json.dumps`` all at once, and both carry any text exactly."""
+        array = cast(bindparam("keys", type_=Text), JSON)
+        keys = func.json_array_elements_text(array).table_valued("value")
+        keys = keys.render_derived(name="wanted")
+        newest = self._base(kind, key, fields).where(key == keys.c.value)
         per_key = newest.order_by(_TABLES[kind].c.id.desc()).limit(cap).lateral("found")
         stmt = select(per_key).select_from(keys).join(per_key, true())
-        return self._driver_rows(stmt, {"keys": list(values)})
+        return self._driver_rows(stmt, {"keys": json.dumps(list(values))})
 
     def _driver_rows(self, stmt: Select[Any], values: Mapping[str, Any]) -> list[Row]:
         """Run ``stmt`` on the driver's cursor, rows as dicts: a bulk lookup returns
@@ -371,10 +387,14 @@ def _one_record_sql(shape: tuple[tuple[str, tuple[str, ...]], ...], cap: int) ->
     return text(" UNION ALL ".join(parts))
 
 
-def _select(kind: str, key: Column[Any]) -> Select[Any]:
-    """The fields rules compare of ``kind``, with the lookup key as ``match_key``."""
+def _select(kind: str, key: Column[Any], fields: Collection[str] | None = None) -> Select[Any]:
+    """The fields rules compare of ``kind`` (of a lead, only ``fields`` when given), with
+    the lookup key as ``match_key``."""
     table = _TABLES[kind]
-    columns: list[Any] = [table.c.id, *(table.c[name] for name in _VIEW_COLUMNS[kind])]
+    names = _VIEW_COLUMNS[kind]
+    if kind == "lead" and fields is not None:
+        names = tuple(name for name in names if name in fields)
+    columns: list[Any] = [table.c.id, *(table.c[name] for name in names)]
     columns.append(key.label("match_key"))
     if kind != "contact":
         return select(*columns)

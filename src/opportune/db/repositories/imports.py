@@ -155,11 +155,7 @@ class ImportRepository:
         table = RECORD_TABLES[kind]
         columns = ["id", *rows[0].keys()]
         ids = self._new_ids(table, len(rows))
-        process = _processors(table, columns, self.conn)
-        tuples = [
-            tuple(p(v) if p else v for p, v in zip(process, (i, *row.values()), strict=True))
-            for i, row in zip(ids, rows, strict=True)
-        ]
+        tuples = _bound(_processors(table, columns, self.conn), ids, rows)
         if self.conn.dialect.name == "postgresql":
             self._copy(table, columns, tuples)
         else:
@@ -290,6 +286,33 @@ def _processors(
     """Each column's bind processor for this dialect (what SQLAlchemy would apply)."""
     dialect = conn.dialect
     return [table.c[name].type.bind_processor(dialect) for name in columns]
+
+
+def _bound(
+    process: Sequence[Callable[[Any], Any] | None],
+    ids: Sequence[int],
+    rows: Sequence[Mapping[str, Any]],
+) -> list[tuple[Any, ...]]:
+    """Each row's values (its id first) as the driver takes them: only the columns with
+    a bind processor are processed, and a value the row before had (the batch's one
+    timestamp, the same flag) is processed once; processors are pure functions."""
+    active = [(n, p) for n, p in enumerate(process) if p is not None]
+    last: list[tuple[object, object]] = [(_NOTHING, None)] * len(active)
+    out: list[tuple[Any, ...]] = []
+    for new_id, row in zip(ids, rows, strict=True):
+        values = [new_id, *row.values()]
+        for slot, (n, p) in enumerate(active):
+            value = values[n]
+            seen, done = last[slot]
+            if value is not seen:
+                done = p(value)
+                last[slot] = (value, done)
+            values[n] = done
+        out.append(tuple(values))
+    return out
+
+
+_NOTHING = object()
 
 
 def _chunks(values: Sequence[Any], size: int = _LOOKUP_CHUNK) -> Iterable[Sequence[Any]]:

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from opportune.domain.emails import normalize_email
 from opportune.domain.fields.spec import MAX_INT, FieldSpec, Kind, RecordSpec
 from opportune.domain.picklists import PicklistValue, find_by_label, match_choice
-from opportune.domain.text import check_no_control_characters
+from opportune.domain.text import check_no_control_characters, find_control_character
 from opportune.errors import FieldError, ValidationError
 
 _TRUE = frozenset({"true", "1", "yes", "y", "on"})
@@ -76,7 +76,8 @@ def _clean_text(spec: FieldSpec, value: object) -> str | None:
         return None
     if not isinstance(value, str):
         raise _fail(spec, "INVALID_TYPE", "Must be text")
-    check_no_control_characters(spec.name, value)
+    if find_control_character(value) is not None:
+        check_no_control_characters(spec.name, value)  # raises, naming the field
     cleaned = value.strip()
     if not cleaned:
         return None
