@@ -60,7 +60,12 @@ users = Table(
     Column("role", String(20), nullable=False),
     Column("is_active", Boolean, nullable=False, server_default=true()),
     Column("created_at", UTCDateTime, nullable=False),
+    # The reporting line: a manager sees and edits what their reports own, recursively.
+    Column("manager_id", Integer, ForeignKey("users.id")),
+    # "Sign out everywhere": sessions started before this moment are no longer valid.
+    Column("sessions_valid_after", UTCDateTime),
     CheckConstraint("role IN ('admin', 'manager', 'rep')", name="role"),
+    Index("ix_users_manager_id", "manager_id"),
     Index("uq_users_salesforce_id", "salesforce_id", unique=True),
 )
 
@@ -72,6 +77,8 @@ api_tokens = Table(
     Column("name", String(120), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("prefix", String(16), nullable=False),
+    # Space-separated: read, write, admin.
+    Column("scopes", String(40), nullable=False, server_default="read write admin"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime),
     Column("last_used_at", UTCDateTime),
@@ -874,4 +881,88 @@ bulk_jobs = Table(
     # "host:pid" of the process working through the job, while one does.
     Column("runner", String(120)),
     Index("ix_bulk_jobs_created_by", "created_by_id", "id"),
+)
+
+# Record-level access (issue 8). An object's org-wide default; a missing row means the
+# default of domain/sharing.py, so a new installation needs no seeding.
+org_defaults = Table(
+    "org_defaults",
+    metadata,
+    Column("object_type", String(20), primary_key=True),
+    Column("access", String(20), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by_id", Integer, ForeignKey("users.id")),
+    CheckConstraint("access IN ('private', 'read', 'read_write')", name="access"),
+)
+
+# A record shared with one user or with a queue's members, for reading or editing.
+record_shares = Table(
+    "record_shares",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("object_type", String(20), nullable=False),
+    Column("record_id", Integer, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE")),
+    Column("queue_id", Integer, ForeignKey("queues.id", ondelete="CASCADE")),
+    Column("access", String(10), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by_id", Integer, ForeignKey("users.id")),
+    CheckConstraint("access IN ('read', 'edit')", name="access"),
+    CheckConstraint("(user_id IS NULL) <> (queue_id IS NULL)", name="one_grantee"),
+    Index("ix_record_shares_record", "object_type", "record_id"),
+    # "Which records of this kind are shared with me / my queues": the visibility filter.
+    Index("ix_record_shares_user", "object_type", "user_id", "record_id"),
+    Index("ix_record_shares_queue", "object_type", "queue_id", "record_id"),
+)
+
+# Who did what, when and from where. Written by the services in the same transaction as the
+# change it records; the product has no way to edit or delete an entry.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_id", Integer, ForeignKey("users.id")),
+    Column("action", String(40), nullable=False),
+    Column("object_type", String(40)),
+    Column("object_id", Integer),
+    Column("ip", String(45)),
+    Column("details", JSON),
+    Index("ix_audit_log_at", "at", "id"),
+    Index("ix_audit_log_action_at", "action", "at", "id"),
+    Index("ix_audit_log_actor_at", "actor_id", "at", "id"),
+    Index("ix_audit_log_object", "object_type", "object_id"),
+)
+
+# Sign-in attempts, for throttling and temporary lockout (the audit log keeps the history).
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("ip", String(45)),
+    Column("at", UTCDateTime, nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Index("ix_login_attempts_email_at", "email", "at"),
+    Index("ix_login_attempts_ip_at", "ip", "at"),
+)
+
+# Deleted records with what was deleted with them, as rows by table, until restored or
+# purged. Live tables hold no deleted rows, so lists, reports and duplicate checks need
+# no extra condition.
+recycle_bin = Table(
+    "recycle_bin",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("object_type", String(20), nullable=False),
+    Column("record_id", Integer, nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("owner_id", Integer),
+    Column("deleted_at", UTCDateTime, nullable=False),
+    Column("deleted_by_id", Integer, ForeignKey("users.id")),
+    Column("related_count", Integer, nullable=False, server_default=text("0")),
+    Column("payload", JSON, nullable=False),
+    Index("ix_recycle_bin_record", "object_type", "record_id"),
+    Index("ix_recycle_bin_deleted_at", "deleted_at", "id"),
+    Index("ix_recycle_bin_deleted_by", "deleted_by_id", "deleted_at"),
 )
