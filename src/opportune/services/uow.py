@@ -13,6 +13,7 @@ from opportune.db.repositories import (
     AccountRepository,
     ActivityRepository,
     AssignmentRepository,
+    AuditRepository,
     ContactRepository,
     ContactRoleRepository,
     ConversionRepository,
@@ -76,6 +77,7 @@ class UnitOfWork:
     sobject_rows: SObjectRowRepository
     bulk_jobs: BulkJobRepository
     salesforce_keys: SalesforceKeyRepository
+    audit: AuditRepository
 
     def __init__(self, engine: Engine, *, write: bool = False) -> None:
         self.engine = engine
@@ -117,6 +119,7 @@ class UnitOfWork:
         self.deleted_records = DeletedRecordRepository(conn)
         self.sobject_rows = SObjectRowRepository(conn)
         self.bulk_jobs = BulkJobRepository(conn)
+        self.audit = AuditRepository(conn)
         return self
 
     def __exit__(

@@ -6,6 +6,7 @@ One module per business area; each repository takes the unit of work's connectio
 from opportune.db.repositories.accounts import AccountRepository, ContactRepository
 from opportune.db.repositories.activities import ActivityRepository
 from opportune.db.repositories.assignment import AssignmentRepository
+from opportune.db.repositories.audit import AuditRepository
 from opportune.db.repositories.conversions import ConversionRepository
 from opportune.db.repositories.deleted_records import DeletedRecordRepository
 from opportune.db.repositories.duplicates import DuplicateRepository
@@ -30,6 +31,7 @@ __all__ = [
     "AccountRepository",
     "ActivityRepository",
     "AssignmentRepository",
+    "AuditRepository",
     "ContactRepository",
     "ContactRoleRepository",
     "ConversionRepository",
