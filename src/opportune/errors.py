@@ -16,7 +16,7 @@ map this tree to their medium in exactly one place (``api/errors.py``, ``web/err
         ├── DuplicateRecordError        409  DUPLICATES_DETECTED (a blocking duplicate rule)
         ├── MergedRecordError           409  RECORD_MERGED (merged into another: read-only)
         └── StaleRecordError            409  STALE_RECORD
-    RateLimitError (an OpportuneError)  429  RATE_LIMITED (retry after ``retry_after`` s)
+    RateLimitError (an OpportuneError)  429  RATE_LIMITED, LOGIN_LOCKED (retry: ``retry_after`` s)
 """
 
 from __future__ import annotations
@@ -167,8 +167,8 @@ class RateLimitError(OpportuneError):
 
     code = "RATE_LIMITED"
 
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
         self.retry_after = retry_after
 
 

@@ -28,6 +28,17 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     session_max_age_seconds: int = 14 * 24 * 3600
+    # A browser session unused for this many minutes ends (0: only the maximum age above).
+    session_idle_minutes: int = Field(default=0, ge=0)
+    # The session cookie is sent only over HTTPS ("Secure"). Unset: on when served with
+    # ``opportune serve --https`` or OPPORTUNE_ENV=prod.
+    secure_cookies: bool | None = None
+    # Sign-in throttling: this many failed sign-ins for one email within
+    # login_lockout_minutes lock that email out until the window has passed; one client
+    # address may fail login_ip_max_failures times in the same window.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    login_ip_max_failures: int = Field(default=50, ge=1)
     # Argon2id costs. The defaults are pwdlib's recommendation (~250 ms a hash here);
     # tests lower them through the environment, never production.
     argon2_time_cost: int = Field(default=3, ge=1)
@@ -62,6 +73,9 @@ class Settings(BaseSettings):
     # the clean-up at server start and by ``opportune import cleanup``.
     import_upload_retention_hours: int = Field(default=24, ge=1)
     bulk_job_retention_days: int = Field(default=7, ge=1)
+    # Days a deleted record stays in the recycle bin before it is purged for good (at
+    # server start, every hour while serving, and by ``opportune recycle-bin purge-expired``).
+    recycle_bin_retention_days: int = Field(default=30, ge=1)
     # Requests a day (UTC) the Salesforce-compatible API serves under /services/data before
     # refusing with REQUEST_LIMIT_EXCEEDED; counted in memory per server process.
     salesforce_daily_api_requests: int = Field(default=100_000, ge=1)

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import insert, select
 
 from opportune import (
-    ConflictError,
     NotFoundError,
     Opportune,
     PermissionDeniedError,
@@ -244,24 +243,21 @@ def test_an_account_lists_its_contacts_by_name(core: Opportune, rep: User) -> No
     assert got == ["Adams", "Al Ng", "Mei Ng"]
 
 
-def test_an_account_still_referred_to_cannot_be_deleted(
-    core: Opportune, manager: User, rep: User
+def test_an_account_goes_to_the_bin_with_its_records_and_child_accounts_lose_their_parent(
+    core: Opportune, rep: User
 ) -> None:
     account = make(core, rep, "Acme")
-    contact = core.contacts.create(rep, {"last_name": "Ng", "account_id": account.id})
+    core.contacts.create(rep, {"last_name": "Ng", "account_id": account.id})
     child = make(core, rep, "Acme Child", parent_account_id=account.id)
     add_opportunity(core, account, rep)
     add_task(core, rep, account_id=account.id)
-    with pytest.raises(ConflictError) as exc:
-        core.accounts.delete(manager, account.id or 0)
-    assert exc.value.code == "DELETE_FAILED"
-    assert "1 contact, 1 opportunity, 1 child account and 1 activity" in exc.value.message
-    core.contacts.update(rep, contact.id or 0, {"account_id": None})
-    core.accounts.update(rep, child.id or 0, {"parent_account_id": None})
-    with pytest.raises(ConflictError) as still:
-        core.accounts.delete(manager, account.id or 0)
-    assert "still has 1 opportunity and 1 activity" in still.value.message
-    assert account_count(core) == 2
+    core.accounts.delete(rep, account.id or 0)
+    assert account_count(core) == 1
+    assert core.accounts.get(rep, child.id or 0).parent_account_id is None
+    entry = core.recycle_bin.find(rep, "account", account.id or 0)
+    assert entry.related_count == 3
+    core.recycle_bin.restore(rep, entry.id)
+    assert core.accounts.get(rep, child.id or 0).parent_account_id == account.id
 
 
 def test_an_account_with_nothing_left_is_deleted(core: Opportune, rep: User) -> None:

@@ -306,10 +306,11 @@ def test_an_update_with_a_stale_version_is_refused(core: Opportune, rep: User) -
 def test_every_change_is_in_the_history_newest_first(
     core: Opportune, manager: User, rep: User
 ) -> None:
+    core.users.update(None, rep.id or 0, {"manager_id": manager.id})  # the rep's manager
     made = task(core, rep, "Call back")
     at(core, NOW).update(rep, made.id or 0, {"priority": "High", "due_date": "2026-12-01"})
     at(core, NOW + timedelta(hours=1)).update(manager, made.id or 0, {"owner_id": manager.id})
-    history = core.activities.history(rep, made.id or 0)
+    history = core.activities.history(manager, made.id or 0)
     assert [(h.field, h.old_value, h.new_value, h.changed_by_id) for h in history] == [
         ("owner_id", str(rep.id), str(manager.id), manager.id),
         ("priority", "Normal", "High", rep.id),
@@ -580,8 +581,13 @@ def test_a_rep_deletes_own_activities_but_not_someone_elses(
     mine = task(core, rep, "Mine")
     theirs = task(core, manager, "Theirs")
     assigned = task(core, manager, "Given to the rep", owner_id=rep.id)
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):  # on no record: only its owner (and managers) see it
         core.activities.delete(rep, theirs.id or 0)
+    account = core.accounts.create(manager, {"name": "Seen by all"})
+    on_account = task(core, manager, "On a public account", account_id=account.id)
+    with pytest.raises(PermissionDeniedError):  # seen through the account, not the rep's
+        core.activities.delete(rep, on_account.id or 0)
+    core.activities.delete(manager, on_account.id or 0)
     core.activities.delete(rep, mine.id or 0)
     core.activities.delete(rep, assigned.id or 0)
     core.activities.delete(manager, theirs.id or 0)
@@ -593,6 +599,7 @@ def test_a_rep_deletes_own_activities_but_not_someone_elses(
 def test_a_manager_and_an_admin_delete_anyones_activities(
     core: Opportune, admin: User, manager: User, rep: User
 ) -> None:
+    core.users.update(None, rep.id or 0, {"manager_id": manager.id})  # the rep's manager
     first = task(core, rep, "One")
     second = core.activities.create(rep, {"kind": "note", "title": "Two"})
     core.activities.delete(manager, first.id or 0)

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import insert, select
 
 from opportune import (
-    ConflictError,
     NotFoundError,
     Opportune,
     PermissionDeniedError,
@@ -238,7 +237,7 @@ def test_every_saved_change_is_kept_in_the_field_history(
     ]
 
 
-def test_a_contact_with_a_contact_role_or_an_activity_cannot_be_deleted(
+def test_a_contact_goes_to_the_recycle_bin_with_its_contact_roles_and_activities(
     core: Opportune, manager: User, rep: User
 ) -> None:
     acme = account(core, rep, "Acme")
@@ -246,17 +245,12 @@ def test_a_contact_with_a_contact_role_or_an_activity_cannot_be_deleted(
     called = make(core, rep, "Called")
     add_contact_role(core, in_a_deal, acme, rep)
     add_call(core, rep, contact_id=called.id)
-    with pytest.raises(ConflictError) as role:
-        core.contacts.delete(manager, in_a_deal.id or 0)
-    assert (role.value.code, "still has 1 contact role;" in role.value.message) == (
-        "DELETE_FAILED", True,
-    )  # fmt: skip
-    with pytest.raises(ConflictError) as call:
-        core.contacts.delete(rep, called.id or 0)
-    assert (call.value.code, "still has 1 activity;" in call.value.message) == (
-        "DELETE_FAILED", True,
-    )  # fmt: skip
-    assert contact_count(core) == 2
+    core.contacts.delete(rep, in_a_deal.id or 0)
+    core.contacts.delete(rep, called.id or 0)
+    assert contact_count(core) == 0
+    deal = core.recycle_bin.find(rep, "contact", in_a_deal.id or 0)
+    call = core.recycle_bin.find(rep, "contact", called.id or 0)
+    assert (deal.related_count, call.related_count) == (1, 1)
 
 
 def test_a_rep_deletes_own_contacts_but_not_someone_elses(

@@ -27,8 +27,9 @@ NOW = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
 
 
 def but_merges(core: Opportune) -> dict[str, list[dict[str, Any]]]:
-    """Every row but the merge records, which a merge and its undo leave behind."""
-    return every_row(core, but_tables=("merges",))
+    """Every row but the merge records and the audit log, which a merge and its undo leave
+    behind."""
+    return every_row(core, but_tables=("merges", "audit_log"))
 
 
 def lead(core: Opportune, actor: User, last: str, **data: object) -> int:
@@ -182,6 +183,7 @@ def test_a_stale_version_leaves_the_database_as_it_was(core: Opportune, rep: Use
 
 
 def test_refused_merges(core: Opportune, rep: User, manager: User) -> None:
+    core.users.update(None, rep.id or 0, {"manager_id": manager.id})
     a, b = lead(core, rep, "Dunn"), lead(core, rep, "Dunn")
     theirs = lead(core, manager, "Dunn")
     with pytest.raises(ValidationError) as caught:
@@ -191,9 +193,12 @@ def test_refused_merges(core: Opportune, rep: User, manager: User) -> None:
         core.merges.merge(rep, "lead", theirs, [a, b])
     with pytest.raises(NotFoundError):
         core.merges.merge(rep, "lead", a, [a, 9999])
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):  # the manager's lead is hidden from the rep
         core.merges.merge(rep, "lead", a, [a, theirs])
-    core.merges.merge(manager, "lead", a, [a, theirs])  # managers merge anyone's
+    core.sharing.set_org_default(None, "lead", "read_write")
+    with pytest.raises(PermissionDeniedError):  # seen and editable, but reps merge their own
+        core.merges.merge(rep, "lead", a, [a, theirs])
+    core.merges.merge(manager, "lead", a, [a, theirs])  # managers merge their team's
     with pytest.raises(ValidationError) as again:
         core.merges.merge(manager, "lead", b, [b, theirs])
     assert again.value.fields[0].code == "ALREADY_MERGED"
@@ -227,6 +232,9 @@ def test_undo_refuses_when_the_master_changed_and_force_restores_the_rest(
 def test_a_rep_cannot_undo_someone_elses_merge(core: Opportune, rep: User, manager: User) -> None:
     a, b = lead(core, manager, "Ford"), lead(core, manager, "Ford")
     merge = core.merges.merge(manager, "lead", a, [a, b]).merge
+    with pytest.raises(NotFoundError):  # the manager's leads are private: the merge is hidden
+        core.merges.undo(rep, merge.id or 0)
+    core.sharing.set_org_default(None, "lead", "read")
     with pytest.raises(PermissionDeniedError):
         core.merges.undo(rep, merge.id or 0)
 

@@ -41,6 +41,7 @@ def refused(call: Any, message: str) -> None:
 def test_a_merged_lead_refuses_edits_status_owner_conversion_and_delete(
     core: Opportune, rep: User, manager: User
 ) -> None:
+    core.users.update(None, rep.id or 0, {"manager_id": manager.id})  # the rep's manager
     master, merged, _ = merged_pair(core, rep, "lead")
     says = f"Lead {merged} was merged into lead {master}; edit lead {master} or undo the merge"
     before = every_row(core)
@@ -83,6 +84,7 @@ def test_a_merged_lead_cannot_be_taken_from_its_queue(
 def test_a_merged_contact_or_account_refuses_edits_and_delete(
     core: Opportune, rep: User, manager: User, kind: str
 ) -> None:
+    core.users.update(None, rep.id or 0, {"manager_id": manager.id})  # the rep's manager
     service = core.contacts if kind == "contact" else core.accounts
     master, merged, _ = merged_pair(core, rep, kind)
     noun, into = kind.capitalize(), f"{kind} {master}"

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from opportune import (
-    ConflictError,
     NotFoundError,
     Opportune,
     PermissionDeniedError,
@@ -560,7 +559,9 @@ def test_a_board_column_pages_its_cards_and_totals_the_whole_column(
         core.opportunities.board_column(rep, 999)
 
 
-def test_an_opportunity_with_activities_is_not_deleted(core: Opportune, rep: User) -> None:
+def test_an_opportunity_with_activities_goes_to_the_recycle_bin_with_them(
+    core: Opportune, rep: User
+) -> None:
     account = core.accounts.create(rep, {"name": "Acme"})
     opp = core.opportunities.create(
         rep, {"name": "Deal", "account_id": account.id, "close_date": "2027-01-31"}
@@ -568,10 +569,10 @@ def test_an_opportunity_with_activities_is_not_deleted(core: Opportune, rep: Use
     task = core.activities.create(
         rep, {"kind": "task", "subject": "Send quote", "opportunity_id": opp.id}
     )
-    with pytest.raises(ConflictError) as caught:
-        core.opportunities.delete(rep, opp.id)  # type: ignore[arg-type]
-    assert caught.value.code == "DELETE_FAILED" and "1 activity" in caught.value.message
-    core.activities.delete(rep, task.id)  # type: ignore[arg-type]
     core.opportunities.delete(rep, opp.id)  # type: ignore[arg-type]
     with pytest.raises(NotFoundError):
         core.opportunities.get(rep, opp.id)  # type: ignore[arg-type]
+    with pytest.raises(NotFoundError):
+        core.activities.get(rep, task.id)  # type: ignore[arg-type]
+    entry = core.recycle_bin.find(rep, "opportunity", opp.id)  # type: ignore[arg-type]
+    assert (entry.name, entry.related_count >= 1) == ("Deal", True)

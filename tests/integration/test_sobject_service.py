@@ -128,6 +128,9 @@ def test_a_converted_lead_can_be_neither_updated_nor_deleted(core: Opportune, re
 def test_a_rep_cannot_delete_another_reps_lead(core: Opportune, rep: User, admin: User) -> None:
     other = add_user(core, "Otto Other", "rep", admin)
     lead_id = core.sobjects.create(other, "Lead", LEAD)
+    with pytest.raises(NotFoundError):  # another rep's lead is private: not found
+        core.sobjects.delete(rep, "Lead", lead_id)
+    core.sharing.set_org_default(None, "lead", "read")
     with pytest.raises(PermissionDeniedError):
         core.sobjects.delete(rep, "Lead", lead_id)
     core.sobjects.delete(other, "Lead", lead_id)

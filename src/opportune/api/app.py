@@ -6,18 +6,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from opportune import __version__
+from opportune.api.client_ip import ClientIpMiddleware
 from opportune.api.errors import install_error_handlers
 from opportune.api.import_jobs import ImportRunner, lifespan
 from opportune.api.routers import api_router
+from opportune.api.routers.recycle_bin import purge_lifespan
 from opportune.api.routers.web_forms import queue_lifespan
 from opportune.api.salesforce import SalesforceLimitMiddleware
 from opportune.api.salesforce import router as salesforce_router
+from opportune.api.security import SecurityMiddleware
 from opportune.services import Opportune
 from opportune.settings import Settings, get_settings
 from opportune.web import STATIC_DIR
@@ -28,8 +30,9 @@ SESSION_COOKIE = "opportune_session"
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Background work while the server runs: interrupted imports, the web-to-lead queue."""
-    async with lifespan(app), queue_lifespan(app):
+    """Background work while the server runs: interrupted imports, the web-to-lead queue,
+    purging expired recycle bin entries."""
+    async with lifespan(app), queue_lifespan(app), purge_lifespan(app):
         yield
 
 
@@ -54,9 +57,11 @@ def create_app(settings: Settings | None = None, *, core: Opportune | None = Non
         session_cookie=SESSION_COOKIE,
         max_age=settings.session_max_age_seconds,
         same_site="lax",
-        https_only=settings.env == "prod",
+        https_only=secure_cookies(settings),
     )
     app.add_middleware(SalesforceLimitMiddleware)  # Salesforce's daily API request count
+    app.add_middleware(SecurityMiddleware)  # security headers, the request's token scopes
+    app.add_middleware(ClientIpMiddleware)  # the client IP for audit entries
     install_error_handlers(app)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(salesforce_router)
@@ -66,16 +71,27 @@ def create_app(settings: Settings | None = None, *, core: Opportune | None = Non
     return app
 
 
+def secure_cookies(settings: Settings) -> bool:
+    """Whether the session cookie is sent over HTTPS only: the ``secure_cookies`` setting,
+    or when unset, in production (``opportune serve --https`` sets it)."""
+    if settings.secure_cookies is not None:
+        return settings.secure_cookies
+    return settings.env == "prod"
+
+
 def _add_api_docs(app: FastAPI) -> None:
-    """Interactive API docs at /api/docs, loading Swagger UI from our own static files."""
+    """Interactive API docs at /api/docs, loading Swagger UI from our own static files and
+    starting it from a script file (the Content-Security-Policy allows no inline script)."""
     vendor = "/static/vendor/swagger-ui"
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/api/openapi.json",
-            title="Opportune API",
-            swagger_js_url=f"{vendor}/swagger-ui-bundle.js",
-            swagger_css_url=f"{vendor}/swagger-ui.css",
-            swagger_favicon_url=f"{vendor}/favicon-32x32.png",
+        return HTMLResponse(
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            "<title>Opportune API</title>"
+            f'<link rel="stylesheet" href="{vendor}/swagger-ui.css">'
+            f'<link rel="icon" href="{vendor}/favicon-32x32.png"></head><body>'
+            '<div id="swagger-ui" data-openapi-url="/api/openapi.json"></div>'
+            f'<script src="{vendor}/swagger-ui-bundle.js"></script>'
+            '<script src="/static/swagger-init.js"></script></body></html>'
         )

@@ -15,6 +15,8 @@ from opportune.cli import (
     account_commands,
     accounts,
     assignment_commands,
+    audit_commands,
+    backup_commands,
     contact_commands,
     duplicate_commands,
     export_commands,
@@ -22,8 +24,10 @@ from opportune.cli import (
     leads,
     merge_commands,
     opportunity_commands,
+    recycle_bin_commands,
     report_commands,
     salesforce_commands,
+    sharing_commands,
     stage_commands,
     system,
     task_commands,
@@ -41,6 +45,8 @@ app = typer.Typer(
 )
 app.command("serve")(system.serve)
 app.command("demo")(system.demo)
+app.command("backup")(backup_commands.backup)
+app.command("restore")(backup_commands.restore)
 app.add_typer(system.db_app, name="db")
 app.add_typer(accounts.users_app, name="user")
 app.add_typer(accounts.tokens_app, name="token")
@@ -57,8 +63,11 @@ app.add_typer(assignment_commands.queue_app, name="queue")
 app.add_typer(duplicate_commands.app, name="duplicates")
 app.add_typer(merge_commands.app, name="merge")
 app.add_typer(webform_commands.app, name="webform")
+app.add_typer(recycle_bin_commands.app, name="recycle-bin")
+app.add_typer(sharing_commands.app, name="sharing")
 app.command("report")(report_commands.report)
 app.command("import-salesforce")(salesforce_commands.import_salesforce)
+app.command("audit")(audit_commands.audit)
 
 
 def _print_version(value: bool) -> None:
@@ -77,13 +86,20 @@ def root(
             help="Act as this user (default: the first active administrator).",
         ),
     ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", envvar="OPPORTUNE_TOKEN", metavar="TOKEN",
+            help="Act as the user of this API token (instead of --user).",
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_print_version, is_eager=True,
                            help="Show the version and exit.")
     ] = False,
 ) -> None:  # fmt: skip
     """Opportune: the database comes from OPPORTUNE_DATABASE_URL (default: data/opportune.db)."""
-    state = CliState(user_email=user)
+    state = CliState(user_email=user, token=token)
     ctx.obj = state
     ctx.call_on_close(state.close)
 

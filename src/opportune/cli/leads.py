@@ -141,7 +141,7 @@ def delete(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask to confirm.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Delete a lead for good (asks first unless --yes).
+    """Move a lead to the recycle bin with its activities (asks first unless --yes).
 
     Example: opportune lead delete 12 --yes
     """
@@ -149,7 +149,8 @@ def delete(
     core, actor = state.open(), state.actor()
     lead = core.leads.get(actor, lead_id, mark_read=False)
     if not yes:
-        typer.confirm(f"Delete lead {lead_id} ({lead.name}, {lead.company}) for good?", abort=True)
+        question = f"Delete lead {lead_id} ({lead.name}, {lead.company}) (to the recycle bin)?"
+        typer.confirm(question, abort=True)
     core.leads.delete(actor, lead_id)
     if as_json:
         print_json({"deleted": lead_id})

@@ -95,4 +95,5 @@ def user_record(user: User) -> dict[str, Any]:
         "role": user.role.value,
         "is_active": user.is_active,
         "created_at": user.created_at,
+        "manager_id": user.manager_id,
     }

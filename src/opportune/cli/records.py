@@ -115,7 +115,10 @@ def add_record_commands(app: typer.Typer, kind: RecordKind, *, add: bool = True)
     app.command("show", help=kind.help("show", show_text))(_show(kind))
     update_text = f"Change {_article(noun)} {noun}: only the fields given change; '' clears one."
     app.command("update", help=kind.help("update", update_text))(_update(kind))
-    delete_text = f"Delete {_article(noun)} {noun} for good (asks first unless --yes)."
+    delete_text = (
+        f"Move {_article(noun)} {noun} to the recycle bin with what goes with it "
+        "(asks first unless --yes)."
+    )
     app.command("delete", help=kind.help("delete", delete_text))(_delete(kind))
 
 
@@ -171,7 +174,7 @@ def _delete(kind: RecordKind) -> Callable[..., None]:
         service = kind.service(s.core)
         title = kind.title(kind.present(s, service.get(s.actor, record_id)))
         if not yes:
-            typer.confirm(f"Delete {title} for good?", abort=True)
+            typer.confirm(f"Delete {title} (to the recycle bin)?", abort=True)
         service.delete(s.actor, record_id)
         if as_json:
             print_json({"deleted": record_id})

@@ -19,6 +19,8 @@ class CliState:
     """Lazily opened resources of one CLI invocation; closed when it ends."""
 
     user_email: str | None = None
+    # An API token to act as its user (kept out of repr so it never reaches a log).
+    token: str | None = field(default=None, repr=False)
     _settings: Settings | None = field(default=None, repr=False)
     _core: Opportune | None = field(default=None, repr=False)
 
@@ -38,8 +40,13 @@ class CliState:
         return self._core
 
     def actor(self) -> User:
-        """The acting user: ``--user EMAIL`` or, by default, the first active administrator."""
+        """The acting user: ``--token``'s user, ``--user EMAIL`` or, by default, the first
+        active administrator. Every command's reads and writes follow this user's access."""
         core = self.open()
+        if self.token and self.user_email:
+            raise OpportuneError("Pass --user or --token, not both", code="INVALID_OPTIONS")
+        if self.token:
+            return core.auth.user_for_token(self.token)
         if self.user_email:
             user = core.users.get_by_email(self.user_email)
             if not user.is_active:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
@@ -12,7 +13,7 @@ from opportune.cli.output import note, print_table
 from opportune.cli.state import database_label, get_state
 from opportune.demo import DEFAULT_LEADS, DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DEMO_USERS, load_demo
 from opportune.demo_sales import DEFAULT_ACCOUNTS
-from opportune.errors import AuthenticationError, ConflictError, ValidationError
+from opportune.errors import ConflictError, ValidationError
 from opportune.services import Opportune
 from opportune.settings import Settings
 from opportune.tls import CertificatePair, ensure_self_signed
@@ -66,6 +67,9 @@ def serve(
     if _demo_login_works(core):
         note(f"Demo login: {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}")
     state.close()  # the server opens its own installation from the same settings
+    if tls and state.settings.secure_cookies is None:
+        # Served over HTTPS: the session cookie is marked Secure (the app reads this).
+        os.environ["OPPORTUNE_SECURE_COOKIES"] = "true"
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, reload=reload, **tls)
 
 
@@ -96,11 +100,7 @@ def _explain_self_signed(pair: CertificatePair) -> None:
 
 
 def _demo_login_works(core: Opportune) -> bool:
-    try:
-        core.auth.authenticate(DEMO_ADMIN_EMAIL, DEMO_PASSWORD)
-    except AuthenticationError:
-        return False
-    return True
+    return core.auth.password_matches(DEMO_ADMIN_EMAIL, DEMO_PASSWORD)
 
 
 @db_app.command("upgrade")

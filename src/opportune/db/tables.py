@@ -198,6 +198,7 @@ leads = Table(
     Index("ix_leads_company_key", "company_key", "id"),
     Index("ix_leads_merged_into_id", "merged_into_id"),
     Index("ix_leads_import_id", "import_id"),
+    sqlite_autoincrement=True,
 )
 
 
@@ -257,6 +258,7 @@ accounts = Table(
     Index("ix_accounts_created", "created_at", "id"),
     Index("ix_accounts_name", "name"),
     Index("ix_accounts_parent_account_id", "parent_account_id"),
+    sqlite_autoincrement=True,
 )
 
 contacts = Table(
@@ -298,6 +300,7 @@ contacts = Table(
     Index("ix_contacts_created", "created_at", "id"),
     Index("ix_contacts_email", "email"),
     Index("ix_contacts_last_name", "last_name"),
+    sqlite_autoincrement=True,
 )
 
 opportunity_stages = Table(
@@ -348,6 +351,7 @@ opportunities = Table(
     Index("ix_opportunities_owner_close", "owner_id", "close_date", "id"),
     Index("ix_opportunities_close", "close_date", "id"),
     Index("ix_opportunities_account_id", "account_id"),
+    sqlite_autoincrement=True,
 )
 
 opportunity_history = Table(
@@ -371,6 +375,7 @@ opportunity_history = Table(
     Column("changed_by_id", Integer, ForeignKey("users.id"), nullable=False),
     Column("changed_at", UTCDateTime, nullable=False),
     Index("ix_opportunity_history_opportunity", "opportunity_id", "changed_at", "id"),
+    sqlite_autoincrement=True,
 )
 
 opportunity_contact_roles = Table(
@@ -396,6 +401,7 @@ opportunity_contact_roles = Table(
         sqlite_where=text("is_primary"),
         postgresql_where=text("is_primary"),
     ),
+    sqlite_autoincrement=True,
 )
 
 activities = Table(
@@ -428,6 +434,7 @@ activities = Table(
     Index("ix_activities_contact_id", "contact_id"),
     Index("ix_activities_account_id", "account_id"),
     Index("ix_activities_opportunity_id", "opportunity_id"),
+    sqlite_autoincrement=True,
 )
 
 field_history = Table(
@@ -442,6 +449,7 @@ field_history = Table(
     Column("changed_by_id", Integer, ForeignKey("users.id"), nullable=False),
     Column("changed_at", UTCDateTime, nullable=False),
     Index("ix_field_history_record", "object_type", "record_id", "changed_at", "id"),
+    sqlite_autoincrement=True,
 )
 
 lead_conversions = Table(
@@ -469,6 +477,7 @@ lead_conversions = Table(
         sqlite_where=text("undone_at IS NULL"),
         postgresql_where=text("undone_at IS NULL"),
     ),
+    sqlite_autoincrement=True,
 )
 
 conversion_field_mappings = Table(
@@ -827,6 +836,7 @@ opportunity_stage_periods = Table(
         sqlite_where=text("left_at IS NOT NULL"),
         postgresql_where=text("left_at IS NOT NULL"),
     ),
+    sqlite_autoincrement=True,
 )
 # The sales cycle finds the lead (conversion in force) each won opportunity came from.
 Index(
@@ -913,6 +923,7 @@ record_shares = Table(
     # "Which records of this kind are shared with me / my queues": the visibility filter.
     Index("ix_record_shares_user", "object_type", "user_id", "record_id"),
     Index("ix_record_shares_queue", "object_type", "queue_id", "record_id"),
+    sqlite_autoincrement=True,
 )
 
 # Who did what, when and from where. Written by the services in the same transaction as the

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Generic, Literal, TypeVar
 
+from opportune.domain.sharing import Viewer
 from opportune.domain.text import has_control_characters
 from opportune.errors import ValidationError
 
@@ -121,6 +122,8 @@ class LeadListQuery:
     cursor: Cursor | None = None
     limit: int = 50
     with_total: bool = False
+    # Whose access rules apply (None: the installation itself, which sees everything).
+    viewer: Viewer | None = None
 
 
 @dataclass(frozen=True, slots=True)

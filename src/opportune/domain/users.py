@@ -8,11 +8,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from opportune.domain.emails import normalize_email
+from opportune.domain.fields.spec import MAX_ID
 from opportune.domain.text import check_no_control_characters
 from opportune.errors import FieldError, ValidationError
 
 NAME_MAX = 120
-PASSWORD_MIN = 8
+PASSWORD_MIN = 12
 PASSWORD_MAX = 256
 
 
@@ -35,6 +36,10 @@ class User:
     is_active: bool = True
     id: int | None = None
     created_at: datetime | None = None
+    # Who this user reports to; managers see and edit what their reports own.
+    manager_id: int | None = None
+    # Browser sessions started at or before this moment are over (sign-out everywhere).
+    sessions_valid_after: datetime | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -46,7 +51,7 @@ def clean_user_fields(raw: Mapping[str, object], *, creating: bool) -> dict[str,
     """Validate user input (name, email, role, password, is_active); raise naming each field."""
     errors: list[FieldError] = []
     cleaned: dict[str, object] = {}
-    allowed = {"name", "email", "role", "password", "is_active"}
+    allowed = {"name", "email", "role", "password", "is_active", "manager_id"}
     for name in raw:
         if name not in allowed:
             errors.append(FieldError(name, "INVALID_FIELD", "No such user field"))
@@ -56,6 +61,12 @@ def clean_user_fields(raw: Mapping[str, object], *, creating: bool) -> dict[str,
                 cleaned[name] = _CLEANERS[name](raw.get(name))
             except ValidationError as exc:
                 errors.extend(exc.fields)
+    if "manager_id" in raw:
+        manager = raw["manager_id"]
+        if manager is None or (type(manager) is int and 0 < manager <= MAX_ID):
+            cleaned["manager_id"] = manager
+        else:
+            errors.append(FieldError("manager_id", "INVALID_TYPE", "Must be a user id or null"))
     if "is_active" in raw:
         if isinstance(raw["is_active"], bool):
             cleaned["is_active"] = raw["is_active"]

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import Engine
 
 from opportune.db import migrate
 from opportune.db.engine import make_engine
 from opportune.domain.duplicates import DuplicateAction
+from opportune.domain.security import LoginPolicy
 from opportune.services.accounts import AccountService
 from opportune.services.activities import ActivityService
 from opportune.services.assignment import AssignmentService
+from opportune.services.audit import AuditService
 from opportune.services.auth import AuthService, PasswordHasher
+from opportune.services.backup import BackupService
 from opportune.services.clock import Clock, utc_now
 from opportune.services.contacts import ContactService
 from opportune.services.conversions import ConversionService
@@ -23,11 +28,14 @@ from opportune.services.notifications import NotificationService
 from opportune.services.opportunities import OpportunityService
 from opportune.services.picklists import PicklistService
 from opportune.services.pipeline import PipelineSettingsService
+from opportune.services.recycle_bin import RecycleBinService
 from opportune.services.reports import ReportService
 from opportune.services.salesforce.bulk import BulkService
 from opportune.services.salesforce.migration import SalesforceImportService
 from opportune.services.salesforce.query import SoqlService
 from opportune.services.salesforce.records import SObjectService
+from opportune.services.sessions import SessionService
+from opportune.services.sharing import SharingService
 from opportune.services.users import UserService
 from opportune.services.web_forms import WebFormService
 from opportune.settings import Settings
@@ -48,8 +56,14 @@ class Opportune:
             settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
         hasher = PasswordHasher(settings.argon2_time_cost, settings.argon2_memory_cost)
-        self.auth = AuthService(self.engine, hasher, clock)
+        policy = LoginPolicy(
+            max_failures=settings.login_max_failures,
+            ip_max_failures=settings.login_ip_max_failures,
+            window=timedelta(minutes=settings.login_lockout_minutes),
+        )
+        self.auth = AuthService(self.engine, hasher, clock, policy)
         self.users = UserService(self.engine, hasher, clock)
+        self.sessions = SessionService(self.engine, clock)
         self.picklists = PicklistService(self.engine)
         self.leads = LeadService(self.engine, clock, settings.page_size_max)
         self.pipeline = PipelineSettingsService(self.engine)
@@ -73,12 +87,17 @@ class Opportune:
         self.exports = ExportService(self.engine, clock, settings)
         self.web_forms = WebFormService(self.engine, clock, settings)
         self.reports = ReportService(self.engine, clock, settings)
+        self.audit = AuditService(self.engine, settings)  # issue 8: the audit log, read-only
+        self.recycle_bin = RecycleBinService(self.engine, clock, settings)
+        # Record-level access (issue 8): org-wide defaults and record shares.
+        self.sharing = SharingService(self.engine, clock)
         # The Salesforce-compatible API (issue 7) composes the services above.
         self.clock = clock
         self.soql = SoqlService(self)
         self.sobjects = SObjectService(self)
         self.bulk = BulkService(self)
         self.salesforce_import = SalesforceImportService(self)
+        self.backups = BackupService(self.engine, clock)
 
     def migrate(self) -> None:
         """Bring the database schema up to date."""

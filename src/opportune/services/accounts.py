@@ -17,27 +17,28 @@ from opportune.domain.field_history import FieldChange, field_changes
 from opportune.domain.listing import Page, SortKind
 from opportune.domain.merged import check_not_merged
 from opportune.domain.picklists import INDUSTRIES, RATINGS
+from opportune.domain.sharing import Access
 from opportune.domain.users import User
 from opportune.errors import (
-    ConflictError,
     FieldError,
     NotFoundError,
     StaleRecordError,
     ValidationError,
 )
+from opportune.services.access import require_access, viewer_for
 from opportune.services.clock import Clock
 from opportune.services.duplicate_checks import screen_duplicates
 from opportune.services.list_filters import DEFAULT_SORT, TIMESTAMP_SORTS, FilterResolver
 from opportune.services.permissions import require_can_delete
 from opportune.services.picklists import load_lead_picklists
 from opportune.services.record_keys import RecordKeys, store_keys
+from opportune.services.recycle_bin import move_to_bin
 from opportune.services.uow import UnitOfWork
 
 ACCOUNT_SORTS: dict[str, SortKind] = {
     **TIMESTAMP_SORTS,
     **dict.fromkeys(("name", "industry", "rating", "billing_city", "billing_country"), "text"),
 }
-DELETE_FAILED = "DELETE_FAILED"
 INVALID_REFERENCE = "INVALID_CROSS_REFERENCE_KEY"
 
 
@@ -75,7 +76,8 @@ class AccountService:
             now = self.clock()
             account = new_account(data, sources=sources, actor_id=_id(actor), now=now)
             _check_references(uow, account, ["owner_id", "parent_account_id"])
-            screen = screen_duplicates(uow, "account", dataclasses.asdict(account), event="create")
+            screen = screen_duplicates(uow, "account", dataclasses.asdict(account), event="create",
+                                       viewer=viewer_for(uow, actor))  # fmt: skip
             account.id = uow.accounts.add(account)
             screen.report(uow, account.id, actor_id=_id(actor), now=now)
             store_keys(uow, "accounts", account.id, keys)
@@ -85,7 +87,7 @@ class AccountService:
     def get(self, actor: User, account_id: int) -> Account:
         """The account with this id."""
         with UnitOfWork(self.engine) as uow:
-            return _get(uow, account_id)
+            return _get(uow, account_id, actor)
 
     def update(
         self,
@@ -101,7 +103,7 @@ class AccountService:
         A new parent must exist and must not sit below the account in its hierarchy.
         """
         with UnitOfWork(self.engine, write=True) as uow:
-            account = _get(uow, account_id)
+            account = _get(uow, account_id, actor, Access.EDIT)
             now = self.clock()
             sources = load_lead_picklists(uow).sources
             updated, changed = update_account(
@@ -114,8 +116,9 @@ class AccountService:
                 ancestors = uow.accounts.ancestor_ids(updated.parent_account_id)
                 check_parent(account_id, updated.parent_account_id, ancestors)
             screen = screen_duplicates(
-                uow, "account", dataclasses.asdict(updated), event="edit", exclude_id=account_id
-            )
+                uow, "account", dataclasses.asdict(updated), event="edit", exclude_id=account_id,
+                viewer=viewer_for(uow, actor),
+            )  # fmt: skip
             if not uow.accounts.update(updated, changed, account.version):
                 raise _stale(account)
             screen.report(uow, account_id, actor_id=_id(actor), now=now)
@@ -127,25 +130,16 @@ class AccountService:
         return updated
 
     def delete(self, actor: User, account_id: int) -> None:
-        """Delete an account that nothing refers to any more.
-
-        Contacts, opportunities, child accounts and activities must be moved or deleted
-        first; until then the account is refused with ``DELETE_FAILED``. An account merged
-        into another is refused with ``RECORD_MERGED``: undo the merge first.
+        """Move an account to the recycle bin with its contacts, opportunities and
+        activities (and theirs); child accounts lose their parent until it is restored.
+        An account merged into another is refused with ``RECORD_MERGED``: undo the merge
+        first.
         """
         with UnitOfWork(self.engine, write=True) as uow:
-            account = _get(uow, account_id)
+            account = _get(uow, account_id, actor, Access.EDIT)
             check_not_merged(account)
             require_can_delete(actor, account.owner_id, "account")
-            dependants = uow.accounts.dependants(account_id)
-            if dependants:
-                raise ConflictError(
-                    f"Account {account_id} still has {describe(dependants)}; "
-                    "move or delete them first",
-                    code=DELETE_FAILED,
-                )
-            uow.accounts.delete(account_id)
-            uow.deleted_records.add("account", account_id, self.clock(), _id(actor))
+            move_to_bin(uow, "account", account_id, actor, self.clock())
             uow.commit()
 
     def list(self, actor: User, filters: AccountFilters) -> Page[Account]:
@@ -165,35 +159,27 @@ class AccountService:
             query = AccountListQuery(
                 request, owner_ids=owner_ids, industries=industries, ratings=ratings,
                 created_from=created_from, created_to=created_to, search=search,
+                viewer=viewer_for(uow, actor),
             )  # fmt: skip
             return uow.accounts.page(query)
 
     def history(self, actor: User, account_id: int) -> builtins.list[FieldChange]:
         """The account's field history, newest first."""
         with UnitOfWork(self.engine) as uow:
-            _get(uow, account_id)
+            _get(uow, account_id, actor)
             return uow.field_history.for_record("account", account_id)
 
     def names(self, actor: User, account_ids: Iterable[int]) -> dict[int, str]:
-        """The names of the accounts with these ids, in one read (unknown ids left out)."""
+        """The names of the accounts with these ids, in one read (unknown ids, and accounts
+        ``actor`` may not read, left out: their names stay hidden)."""
         with UnitOfWork(self.engine) as uow:
-            return uow.accounts.names(account_ids)
+            return uow.accounts.names(account_ids, viewer_for(uow, actor))
 
     def contacts_of(self, actor: User, account_id: int) -> builtins.list[Contact]:
-        """The account's contacts, by name."""
+        """The account's contacts that ``actor`` may read, by name."""
         with UnitOfWork(self.engine) as uow:
-            _get(uow, account_id)
-            return uow.contacts.of_account(account_id)
-
-
-def describe(counts: Mapping[str, int]) -> str:
-    """``{"contact": 2, "activity": 1}`` as "2 contacts and 1 activity"."""
-    parts = [f"{n} {_plural(kind) if n != 1 else kind}" for kind, n in counts.items()]
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def _plural(noun: str) -> str:
-    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+            _get(uow, account_id, actor)
+            return uow.contacts.of_account(account_id, viewer_for(uow, actor))
 
 
 def _id(user: User) -> int:
@@ -201,7 +187,9 @@ def _id(user: User) -> int:
     return user.id
 
 
-def _get(uow: UnitOfWork, account_id: int) -> Account:
+def _get(uow: UnitOfWork, account_id: int, actor: User, needed: Access = Access.READ) -> Account:
+    """The account, if it exists and ``actor`` has ``needed`` access to it."""
+    require_access(uow, viewer_for(uow, actor), "account", account_id, needed)
     account = uow.accounts.get(account_id)
     if account is None:
         raise NotFoundError.for_record("Account", account_id)

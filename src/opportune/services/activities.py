@@ -11,7 +11,6 @@ from opportune.db.repositories.activities import RecordPosition
 from opportune.domain.activities import (
     RELATIONS,
     Activity,
-    ActivityKind,
     OpenTasks,
     complete_task,
     new_activity,
@@ -20,17 +19,21 @@ from opportune.domain.activities import (
 )
 from opportune.domain.field_history import FieldChange, field_changes
 from opportune.domain.listing import Cursor, Page
+from opportune.domain.sharing import Access, Viewer
 from opportune.domain.users import User
 from opportune.errors import (
     FieldError,
     MergedRecordError,
     NotFoundError,
+    PermissionDeniedError,
     StaleRecordError,
     ValidationError,
 )
+from opportune.services.access import access_to, require_access, viewer_for
 from opportune.services.clock import Clock
 from opportune.services.permissions import require_can_delete
 from opportune.services.record_keys import RecordKeys, store_keys
+from opportune.services.recycle_bin import move_to_bin
 from opportune.services.uow import UnitOfWork
 
 OBJECT_TYPE = "activity"
@@ -41,6 +44,9 @@ _RECORD_KINDS = {
     "account_id": "Account",
     "opportunity_id": "Opportunity",
 }
+# The record-level object type behind each relation field.
+_OBJECT_TYPES = {"lead_id": "lead", "contact_id": "contact", "account_id": "account",
+                 "opportunity_id": "opportunity"}  # fmt: skip
 
 
 class ActivityService:
@@ -58,7 +64,7 @@ class ActivityService:
         with UnitOfWork(self.engine, write=True) as uow:
             now = self.clock()
             activity = new_activity(data, actor_id=_id(actor), now=now)
-            _check_references(uow, activity, ("owner_id", *RELATIONS))
+            _check_references(uow, activity, ("owner_id", *RELATIONS), viewer_for(uow, actor))
             activity.id = uow.activities.add(activity)
             if activity.lead_id is not None:
                 uow.activities.touch_lead(activity.lead_id, now)
@@ -67,9 +73,9 @@ class ActivityService:
         return activity
 
     def get(self, actor: User, activity_id: int) -> Activity:
-        """The activity with this id."""
+        """The activity with this id (404 unless ``actor`` may read it)."""
         with UnitOfWork(self.engine) as uow:
-            return _get(uow, activity_id)
+            return _get(uow, activity_id, actor)
 
     def update(
         self,
@@ -85,12 +91,12 @@ class ActivityService:
         Setting a completed task's ``status`` back to Open reopens it.
         """
         with UnitOfWork(self.engine, write=True) as uow:
-            activity = _get(uow, activity_id)
+            activity = _get(uow, activity_id, actor, Access.EDIT)
             if expected_version is not None and expected_version != activity.version:
                 raise _stale(activity)
             now = self.clock()
             updated, changed = update_activity(activity, data, actor_id=_id(actor), now=now)
-            _check_references(uow, updated, changed)
+            _check_references(uow, updated, changed, viewer_for(uow, actor))
             _save(uow, activity, updated, changed, actor, now)
             store_keys(uow, "activities", activity_id, keys)
             uow.commit()
@@ -101,7 +107,7 @@ class ActivityService:
     ) -> Activity:
         """Mark a task Completed now; completing a completed task changes nothing."""
         with UnitOfWork(self.engine, write=True) as uow:
-            task = _get(uow, activity_id)
+            task = _get(uow, activity_id, actor, Access.EDIT)
             if expected_version is not None and expected_version != task.version:
                 raise _stale(task)
             now = self.clock()
@@ -112,14 +118,11 @@ class ActivityService:
         return updated
 
     def delete(self, actor: User, activity_id: int) -> None:
-        """Delete an activity for good; reps only their own."""
+        """Move an activity to the recycle bin; reps only their own."""
         with UnitOfWork(self.engine, write=True) as uow:
-            activity = _get(uow, activity_id)
+            activity = _get(uow, activity_id, actor, Access.EDIT)
             require_can_delete(actor, activity.owner_id, "activity")
-            uow.activities.delete(activity_id)
-            # Salesforce serves tasks and calls as Task; notes are logged as notes.
-            kind = "note" if activity.kind is ActivityKind.NOTE else "task"
-            uow.deleted_records.add(kind, activity_id, self.clock(), _id(actor))
+            move_to_bin(uow, "activity", activity_id, actor, self.clock())
             uow.commit()
 
     def for_record(
@@ -145,6 +148,7 @@ class ActivityService:
         )  # fmt: skip
         after = self._page_request(cursor, limit)
         with UnitOfWork(self.engine) as uow:
+            require_access(uow, viewer_for(uow, actor), _OBJECT_TYPES[field], record_id)
             if not uow.activities.record_exists(field, record_id):
                 raise NotFoundError.for_record(_RECORD_KINDS[field], record_id)
             return uow.activities.for_record(field, record_id, after=after, limit=limit)
@@ -173,6 +177,7 @@ class ActivityService:
 
         ``field`` is the relation field (``lead_id``, ``contact_id``, ``account_id`` or
         ``opportunity_id``); one query per kind of record, however many activities.
+        Records ``actor`` may not read are left out (their names stay hidden).
         """
         refs: dict[str, set[int]] = {name: set() for name in RELATIONS}
         for activity in activities:
@@ -180,7 +185,7 @@ class ActivityService:
                 if (record_id := getattr(activity, name)) is not None:
                     refs[name].add(record_id)
         with UnitOfWork(self.engine) as uow:
-            return uow.activities.names_of(refs)
+            return uow.activities.names_of(refs, viewer_for(uow, actor))
 
     def my_tasks(self, actor: User, today: date | None = None) -> OpenTasks:
         """The actor's open tasks (soonest due first) and the overdue ones among them.
@@ -195,7 +200,7 @@ class ActivityService:
     def history(self, actor: User, activity_id: int) -> list[FieldChange]:
         """The activity's field history, newest first."""
         with UnitOfWork(self.engine) as uow:
-            _get(uow, activity_id)
+            _get(uow, activity_id, actor)
             return uow.field_history.for_record(OBJECT_TYPE, activity_id)
 
 
@@ -216,15 +221,56 @@ def _one_record(**given: int | None) -> tuple[str, int]:
     return named[0]
 
 
-def _get(uow: UnitOfWork, activity_id: int) -> Activity:
+def _get(
+    uow: UnitOfWork, activity_id: int, actor: User | None, needed: Access = Access.READ
+) -> Activity:
+    """The activity, if it exists and ``actor`` has ``needed`` access to it: activities
+    follow their records (see :func:`activity_access`)."""
     activity = uow.activities.get(activity_id)
     if activity is None:
         raise NotFoundError.for_record("Activity", activity_id)
+    access = activity_access(uow, viewer_for(uow, actor), activity)
+    if access is Access.NONE:
+        raise NotFoundError.for_record("Activity", activity_id)
+    if access < needed:
+        raise PermissionDeniedError(
+            "You can view this activity but not change it: only its owner and those who "
+            "can edit its record can"
+        )
     return activity
 
 
-def _check_references(uow: UnitOfWork, activity: Activity, fields: Iterable[str]) -> None:
-    """Refuse, naming each field, references in ``fields`` to records that do not exist."""
+def activity_access(uow: UnitOfWork, viewer: Viewer | None, activity: Activity) -> Access:
+    """What ``viewer`` may do with an activity: its owner (and those above them) and
+    admins edit it; others get the best access they have to a record it is attached to."""
+    if viewer is None or viewer.is_admin or activity.owner_id in viewer.owners:
+        return Access.EDIT
+    best = Access.NONE
+    for field, object_type in _OBJECT_TYPES.items():
+        record_id = getattr(activity, field)
+        if record_id is not None and best < Access.EDIT:
+            best = max(best, access_to(uow, viewer, object_type, record_id))
+    return best
+
+
+def _hidden(uow: UnitOfWork, viewer: Viewer | None, refs: Mapping[str, int | None]) -> set[str]:
+    """The fields of ``refs`` naming a record ``viewer`` may not read (an activity can only
+    be attached to records one can see)."""
+    hidden = set()
+    for field, record_id in refs.items():
+        object_type = _OBJECT_TYPES[field]
+        if record_id is None or viewer is None or viewer.sees_all(object_type):
+            continue
+        if access_to(uow, viewer, object_type, record_id) is Access.NONE:
+            hidden.add(field)
+    return hidden
+
+
+def _check_references(
+    uow: UnitOfWork, activity: Activity, fields: Iterable[str], viewer: Viewer | None = None
+) -> None:
+    """Refuse, naming each field, references in ``fields`` to records that do not exist
+    or that ``viewer`` may not read (told apart from missing ones by nothing)."""
     names = set(fields)
     errors: list[FieldError] = []
     if "owner_id" in names and activity.owner_id not in uow.users.existing_active_ids(
@@ -233,7 +279,8 @@ def _check_references(uow: UnitOfWork, activity: Activity, fields: Iterable[str]
         message = f"No active user with id {activity.owner_id}"
         errors.append(FieldError("owner_id", "INVALID_CROSS_REFERENCE_KEY", message))
     refs = {name: getattr(activity, name) for name in RELATIONS if name in names}
-    for name in uow.activities.missing_references(refs):
+    missing = set(uow.activities.missing_references(refs)) | _hidden(uow, viewer, refs)
+    for name in [n for n in RELATIONS if n in missing]:
         kind = _RECORD_KINDS[name]
         message = f"No {kind.lower()} with id {getattr(activity, name)}"
         if name == "lead_id":

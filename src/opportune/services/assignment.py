@@ -21,6 +21,7 @@ from opportune.domain.field_history import field_changes
 from opportune.domain.leads import Lead
 from opportune.domain.listing import Cursor, LeadListQuery
 from opportune.domain.merged import check_not_merged
+from opportune.domain.sharing import Access
 from opportune.domain.users import Role, User
 from opportune.errors import (
     ConflictError,
@@ -30,6 +31,7 @@ from opportune.errors import (
     StaleRecordError,
     ValidationError,
 )
+from opportune.services.access import require_access, viewer_for
 from opportune.services.assigner import (
     Assigner,
     Target,
@@ -38,7 +40,9 @@ from opportune.services.assigner import (
     load_assigner,
 )
 from opportune.services.assignment_groups import GroupAdmin, QueueAdmin
+from opportune.services.audit_trail import setting_changed
 from opportune.services.clock import Clock
+from opportune.services.conversion_access import lead_access
 from opportune.services.filters import LeadFilters, resolve_filters
 from opportune.services.permissions import require_admin
 from opportune.services.picklists import load_lead_picklists
@@ -105,18 +109,23 @@ class AssignmentService(QueueAdmin, GroupAdmin):
         with UnitOfWork(self.engine, write=True) as uow:
             rule = _checked(uow, data, rule_id=None)
             rule_id = uow.assignment.add_rule(rule, self.clock())
+            saved = _rule(uow, rule_id)
+            setting_changed(uow, actor, self.clock(), "assignment_rule", None, _summary(saved))
             uow.commit()
-            return _rule(uow, rule_id)
+            return saved
 
     def update_rule(self, actor: User, rule_id: int, data: dict[str, object]) -> AssignmentRule:
         """Replace a rule's name, entries and default; admins only."""
         require_admin(actor)
         with UnitOfWork(self.engine, write=True) as uow:
-            _rule(uow, rule_id)
+            before = _rule(uow, rule_id)
             rule = _checked(uow, data, rule_id=rule_id)
             uow.assignment.replace_rule(rule_id, rule, self.clock())
+            after = _rule(uow, rule_id)
+            setting_changed(uow, actor, self.clock(), "assignment_rule",
+                            _summary(before), _summary(after))  # fmt: skip
             uow.commit()
-            return _rule(uow, rule_id)
+            return after
 
     def activate(self, actor: User, rule_id: int) -> AssignmentRule:
         """Make this the one active rule (the previous active one is deactivated)."""
@@ -130,17 +139,21 @@ class AssignmentService(QueueAdmin, GroupAdmin):
         """Delete a rule and its entries; admins only."""
         require_admin(actor)
         with UnitOfWork(self.engine, write=True) as uow:
-            _rule(uow, rule_id)
+            before = _rule(uow, rule_id)
             uow.assignment.delete_rule(rule_id)
+            setting_changed(uow, actor, self.clock(), "assignment_rule", _summary(before), None)
             uow.commit()
 
     def _set_active(self, actor: User, rule_id: int, active: bool) -> AssignmentRule:
         require_admin(actor)
         with UnitOfWork(self.engine, write=True) as uow:
-            _rule(uow, rule_id)
+            before = _rule(uow, rule_id)
             uow.assignment.set_active(rule_id, active, self.clock())
+            after = _rule(uow, rule_id)
+            setting_changed(uow, actor, self.clock(), "assignment_rule",
+                            _summary(before), _summary(after))  # fmt: skip
             uow.commit()
-            return _rule(uow, rule_id)
+            return after
 
     # --- taking and re-running -------------------------------------------------------------
 
@@ -148,6 +161,7 @@ class AssignmentService(QueueAdmin, GroupAdmin):
         """Take a lead from a queue the actor belongs to: the actor becomes its owner."""
         assert actor.id is not None
         with UnitOfWork(self.engine, write=True) as uow:
+            require_access(uow, viewer_for(uow, actor), "lead", lead_id)  # members can read
             lead = uow.leads.get(lead_id)
             if lead is None:
                 raise NotFoundError.for_record("Lead", lead_id)
@@ -181,7 +195,7 @@ class AssignmentService(QueueAdmin, GroupAdmin):
         """Re-run assignment over every unconverted lead the filters match, in batches.
 
         Uses the active rule (or ``rule_id``); owner and queue changes are written to the
-        field history. Admins and managers only.
+        field history. Admins and managers only, and only leads they may edit.
         """
         if actor.role is Role.REP:
             raise PermissionDeniedError("Only an administrator or a manager can re-run assignment")
@@ -189,8 +203,11 @@ class AssignmentService(QueueAdmin, GroupAdmin):
         totals = [0, 0]
         while True:
             with UnitOfWork(self.engine, write=True) as uow:
-                page = uow.leads.page(query)
-                totals[1] += self._reassign_batch(uow, actor, assigner, page.items)
+                viewer = viewer_for(uow, actor)
+                page = uow.leads.page(dataclasses.replace(query, viewer=viewer))
+                editable = [lead for lead in page.items
+                            if lead_access(uow, viewer, lead) is Access.EDIT]  # fmt: skip
+                totals[1] += self._reassign_batch(uow, actor, assigner, editable)
                 assigner.flush(uow)
                 uow.commit()
             totals[0] += len(page.items)
@@ -328,3 +345,10 @@ def rule_as_dict(rule: AssignmentRule) -> dict[str, object]:
         "created_at": rule.created_at,
         "updated_at": rule.updated_at,
     }
+
+
+def _summary(rule: AssignmentRule) -> dict[str, object]:
+    """What the audit log keeps of a rule: its name, defaults, state and how many entries."""
+    return {"id": rule.id, "name": rule.name, "entries": len(rule.entries),
+            "default_owner_id": rule.default_owner_id,
+            "default_queue_id": rule.default_queue_id, "is_active": rule.is_active}  # fmt: skip

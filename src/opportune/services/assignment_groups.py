@@ -18,6 +18,7 @@ from opportune.domain.assignment_groups import (
 )
 from opportune.domain.users import User
 from opportune.errors import ConflictError, NotFoundError, ValidationError
+from opportune.services.audit_trail import setting_changed
 from opportune.services.clock import Clock
 from opportune.services.permissions import require_admin
 from opportune.services.uow import UnitOfWork
@@ -59,8 +60,10 @@ class QueueAdmin:
         with UnitOfWork(self.engine, write=True) as uow:
             _unique_queue_name(uow, name, None)
             queue_id = uow.assignment.add_queue(name, address, self.clock())
+            queue = _queue(uow, queue_id)
+            setting_changed(uow, actor, self.clock(), "queue", None, _q(queue))
             uow.commit()
-            return _queue(uow, queue_id)
+            return queue
 
     def update_queue(
         self, actor: User, queue_id: int, *, name: object = _UNSET, email: object = _UNSET
@@ -73,13 +76,12 @@ class QueueAdmin:
         if email is not _UNSET:
             values["email"] = clean_queue_email(email)
         with UnitOfWork(self.engine, write=True) as uow:
-            _queue(uow, queue_id)
+            before = _queue(uow, queue_id)
             if "name" in values:
                 _unique_queue_name(uow, str(values["name"]), queue_id)
             if values:
                 uow.assignment.update_queue(queue_id, **values)
-            uow.commit()
-            return _queue(uow, queue_id)
+            return self._changed_queue(uow, actor, before)
 
     def delete_queue(self, actor: User, queue_id: int) -> None:
         """Delete an empty queue no rule uses; admins only."""
@@ -93,27 +95,33 @@ class QueueAdmin:
                 )  # fmt: skip
             _not_used(uow.assignment.rules_using(queue_id=queue_id), f"Queue '{queue.name}'")
             uow.assignment.delete_queue(queue_id)
+            setting_changed(uow, actor, self.clock(), "queue", _q(queue), None)
             uow.commit()
 
     def add_queue_member(self, actor: User, queue_id: int, user_id: int) -> Queue:
         """Add an active user to a queue (no change if already a member); admins only."""
         require_admin(actor)
         with UnitOfWork(self.engine, write=True) as uow:
-            _queue(uow, queue_id)
+            before = _queue(uow, queue_id)
             _active_user(uow, user_id)
             uow.assignment.add_queue_member(queue_id, user_id)
-            uow.commit()
-            return _queue(uow, queue_id)
+            return self._changed_queue(uow, actor, before)
 
     def remove_queue_member(self, actor: User, queue_id: int, user_id: int) -> Queue:
         """Take a user out of a queue; admins only."""
         require_admin(actor)
         with UnitOfWork(self.engine, write=True) as uow:
-            _queue(uow, queue_id)
+            before = _queue(uow, queue_id)
             if not uow.assignment.remove_queue_member(queue_id, user_id):
                 raise NotFoundError(f"User {user_id} is not a member of queue {queue_id}")
-            uow.commit()
-            return _queue(uow, queue_id)
+            return self._changed_queue(uow, actor, before)
+
+    def _changed_queue(self, uow: UnitOfWork, actor: User, before: Queue) -> Queue:
+        """Record the queue's change in the audit log, commit, and return it as it is now."""
+        after = _queue(uow, before.id)
+        setting_changed(uow, actor, self.clock(), "queue", _q(before), _q(after))
+        uow.commit()
+        return after
 
 
 class GroupAdmin:
@@ -147,19 +155,20 @@ class GroupAdmin:
         with UnitOfWork(self.engine, write=True) as uow:
             _unique_group_name(uow, clean, None)
             group_id = uow.assignment.add_group(clean, self.clock())
+            group = _group(uow, group_id)
+            setting_changed(uow, actor, self.clock(), "round_robin_group", None, _g(group))
             uow.commit()
-            return _group(uow, group_id)
+            return group
 
     def rename_group(self, actor: User, group_id: int, name: object) -> RoundRobinGroup:
         """Rename a group; admins only."""
         require_admin(actor)
         clean = clean_name(name)
         with UnitOfWork(self.engine, write=True) as uow:
-            _group(uow, group_id)
+            before = _group(uow, group_id)
             _unique_group_name(uow, clean, group_id)
             uow.assignment.rename_group(group_id, clean)
-            uow.commit()
-            return _group(uow, group_id)
+            return self._changed_group(uow, actor, before)
 
     def delete_group(self, actor: User, group_id: int) -> None:
         """Delete a group no rule uses; admins only."""
@@ -168,6 +177,7 @@ class GroupAdmin:
             group = _group(uow, group_id)
             _not_used(uow.assignment.rules_using(group_id=group_id), f"Group '{group.name}'")
             uow.assignment.delete_group(group_id)
+            setting_changed(uow, actor, self.clock(), "round_robin_group", _g(group), None)
             uow.commit()
 
     def set_group_member(
@@ -190,18 +200,37 @@ class GroupAdmin:
             else:
                 member = GroupMember(group_id, user_id, clean, existing.assigned_count)
             uow.assignment.set_group_member(member, new=existing is None)
-            uow.commit()
-            return _group(uow, group_id)
+            return self._changed_group(uow, actor, group)
 
     def remove_group_member(self, actor: User, group_id: int, user_id: int) -> RoundRobinGroup:
         """Take a user out of a group; admins only."""
         require_admin(actor)
         with UnitOfWork(self.engine, write=True) as uow:
-            _group(uow, group_id)
+            before = _group(uow, group_id)
             if not uow.assignment.remove_group_member(group_id, user_id):
                 raise NotFoundError(f"User {user_id} is not a member of group {group_id}")
-            uow.commit()
-            return _group(uow, group_id)
+            return self._changed_group(uow, actor, before)
+
+    def _changed_group(
+        self, uow: UnitOfWork, actor: User, before: RoundRobinGroup
+    ) -> RoundRobinGroup:
+        """Record the group's change in the audit log, commit, and return it as it is now."""
+        after = _group(uow, before.id)
+        setting_changed(uow, actor, self.clock(), "round_robin_group", _g(before), _g(after))
+        uow.commit()
+        return after
+
+
+def _q(queue: Queue) -> dict[str, object]:
+    """What the audit log keeps of a queue."""
+    return {"id": queue.id, "name": queue.name, "email": queue.email,
+            "member_ids": list(queue.member_ids)}  # fmt: skip
+
+
+def _g(group: RoundRobinGroup) -> dict[str, object]:
+    """What the audit log keeps of a round-robin group: its name and members' weights."""
+    members = [[m.user_id, m.weight] for m in group.members]
+    return {"id": group.id, "name": group.name, "members": members}
 
 
 def _queue(uow: UnitOfWork, queue_id: int) -> Queue:

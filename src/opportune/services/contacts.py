@@ -16,21 +16,23 @@ from opportune.domain.field_history import FieldChange, field_changes
 from opportune.domain.listing import Page, SortKind
 from opportune.domain.merged import check_not_merged
 from opportune.domain.opportunities import ContactRole, Opportunity
+from opportune.domain.sharing import Access
 from opportune.domain.users import User
 from opportune.errors import (
-    ConflictError,
     FieldError,
     NotFoundError,
     StaleRecordError,
     ValidationError,
 )
-from opportune.services.accounts import DELETE_FAILED, INVALID_REFERENCE, describe
+from opportune.services.access import require_access, viewer_for
+from opportune.services.accounts import INVALID_REFERENCE
 from opportune.services.clock import Clock
 from opportune.services.duplicate_checks import screen_duplicates
 from opportune.services.list_filters import DEFAULT_SORT, TIMESTAMP_SORTS, FilterResolver
 from opportune.services.permissions import require_can_delete
 from opportune.services.picklists import load_lead_picklists
 from opportune.services.record_keys import RecordKeys, store_keys
+from opportune.services.recycle_bin import move_to_bin
 from opportune.services.uow import UnitOfWork
 
 CONTACT_SORTS: dict[str, SortKind] = {
@@ -73,7 +75,8 @@ class ContactService:
             now = self.clock()
             contact = new_contact(data, sources=sources, actor_id=_id(actor), now=now)
             _check_references(uow, contact, ["owner_id", "account_id"])
-            screen = screen_duplicates(uow, "contact", dataclasses.asdict(contact), event="create")
+            screen = screen_duplicates(uow, "contact", dataclasses.asdict(contact), event="create",
+                                       viewer=viewer_for(uow, actor))  # fmt: skip
             contact.id = uow.contacts.add(contact)
             screen.report(uow, contact.id, actor_id=_id(actor), now=now)
             store_keys(uow, "contacts", contact.id, keys)
@@ -83,7 +86,7 @@ class ContactService:
     def get(self, actor: User, contact_id: int) -> Contact:
         """The contact with this id."""
         with UnitOfWork(self.engine) as uow:
-            return _get(uow, contact_id)
+            return _get(uow, contact_id, actor)
 
     def update(
         self,
@@ -97,7 +100,7 @@ class ContactService:
         """Change a contact (a new ``account_id`` moves it to that account; ``None``
         detaches it). With ``expected_version``, refuse if someone changed it since."""
         with UnitOfWork(self.engine, write=True) as uow:
-            contact = _get(uow, contact_id)
+            contact = _get(uow, contact_id, actor, Access.EDIT)
             now = self.clock()
             sources = load_lead_picklists(uow).sources
             updated, changed = update_contact(
@@ -107,8 +110,9 @@ class ContactService:
                 raise _stale(contact)
             _check_references(uow, updated, changed)
             screen = screen_duplicates(
-                uow, "contact", dataclasses.asdict(updated), event="edit", exclude_id=contact_id
-            )
+                uow, "contact", dataclasses.asdict(updated), event="edit", exclude_id=contact_id,
+                viewer=viewer_for(uow, actor),
+            )  # fmt: skip
             if not uow.contacts.update(updated, changed, contact.version):
                 raise _stale(contact)
             screen.report(uow, contact_id, actor_id=_id(actor), now=now)
@@ -120,20 +124,13 @@ class ContactService:
         return updated
 
     def delete(self, actor: User, contact_id: int) -> None:
-        """Delete a contact that no contact role or activity refers to any more (and that
-        was not merged into another: undo the merge first)."""
+        """Move a contact to the recycle bin with its contact roles and activities (not one
+        merged into another: undo the merge first)."""
         with UnitOfWork(self.engine, write=True) as uow:
-            contact = _get(uow, contact_id)
+            contact = _get(uow, contact_id, actor, Access.EDIT)
             check_not_merged(contact)
             require_can_delete(actor, contact.owner_id, "contact")
-            dependants = uow.contacts.dependants(contact_id)
-            if dependants:
-                raise ConflictError(
-                    f"Contact {contact_id} still has {describe(dependants)}; remove them first",
-                    code=DELETE_FAILED,
-                )
-            uow.contacts.delete(contact_id)
-            uow.deleted_records.add("contact", contact_id, self.clock(), _id(actor))
+            move_to_bin(uow, "contact", contact_id, actor, self.clock())
             uow.commit()
 
     def list(self, actor: User, filters: ContactFilters) -> Page[Contact]:
@@ -154,23 +151,25 @@ class ContactService:
             query = ContactListQuery(
                 request, account_ids=account_ids, owner_ids=owner_ids,
                 created_from=created_from, created_to=created_to, search=search,
+                viewer=viewer_for(uow, actor),
             )  # fmt: skip
             return uow.contacts.page(query)
 
     def history(self, actor: User, contact_id: int) -> builtins.list[FieldChange]:
         """The contact's field history, newest first."""
         with UnitOfWork(self.engine) as uow:
-            _get(uow, contact_id)
+            _get(uow, contact_id, actor)
             return uow.field_history.for_record("contact", contact_id)
 
     def opportunity_roles(
         self, actor: User, contact_id: int
     ) -> builtins.list[tuple[ContactRole, Opportunity]]:
         """The contact's roles in opportunities, each with its opportunity, latest close
-        date first (whatever account the opportunity belongs to)."""
+        date first (whatever account the opportunity belongs to), on the opportunities
+        ``actor`` may read."""
         with UnitOfWork(self.engine) as uow:
-            _get(uow, contact_id)
-            return uow.contacts.opportunity_roles(contact_id)
+            _get(uow, contact_id, actor)
+            return uow.contacts.opportunity_roles(contact_id, viewer_for(uow, actor))
 
 
 def _id(user: User) -> int:
@@ -178,7 +177,9 @@ def _id(user: User) -> int:
     return user.id
 
 
-def _get(uow: UnitOfWork, contact_id: int) -> Contact:
+def _get(uow: UnitOfWork, contact_id: int, actor: User, needed: Access = Access.READ) -> Contact:
+    """The contact, if it exists and ``actor`` has ``needed`` access to it."""
+    require_access(uow, viewer_for(uow, actor), "contact", contact_id, needed)
     contact = uow.contacts.get(contact_id)
     if contact is None:
         raise NotFoundError.for_record("Contact", contact_id)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from opportune.domain.activities import Activity
+from opportune.domain.audit import AuditAction
 from opportune.domain.conversion import (
     ConversionPlan,
     ConversionRecord,
@@ -33,6 +34,7 @@ from opportune.domain.duplicates import DuplicateAction
 from opportune.domain.leads import Lead
 from opportune.domain.notifications import Notification, conversion_notice
 from opportune.domain.opportunities import ContactRole
+from opportune.domain.sharing import Access, Viewer
 from opportune.domain.users import User
 from opportune.errors import (
     ConvertedLeadError,
@@ -40,9 +42,20 @@ from opportune.errors import (
     MergedRecordError,
     NotFoundError,
     OpportuneError,
+    PermissionDeniedError,
     ValidationError,
 )
+from opportune.services.access import require_access, viewer_for
+from opportune.services.audit_trail import audit
 from opportune.services.clock import Clock
+from opportune.services.conversion_access import (
+    NO_ACCESS,
+    lead_access,
+    lead_access_errors,
+    readable_records,
+    require_undo_access,
+    visible_suggestions,
+)
 from opportune.services.conversion_apply import Planned, apply_plans
 from opportune.services.conversion_duplicates import (
     ConversionSuggestions,
@@ -113,18 +126,22 @@ class ConversionService:
     ) -> ConversionPlan:
         """The plan for converting the lead, without converting it (raises what is wrong)."""
         with UnitOfWork(self.engine) as uow:
-            batch = self._loader(uow).plan([ConvertRequest(lead_id, options)])
+            batch = self._loader(uow, actor).plan([ConvertRequest(lead_id, options)])
         return _single(batch, lead_id).plan
 
     def suggestions(self, actor: User, lead_id: int) -> ConversionSuggestions:
         """Existing accounts (same company name or website, or the email's domain) and
         contacts (same email, or same name with the same company or phone) the lead could
-        be merged into instead of creating duplicates; exact matches first."""
+        be merged into instead of creating duplicates; exact matches first. Only records
+        ``actor`` may read are suggested."""
         with UnitOfWork(self.engine) as uow:
+            viewer = viewer_for(uow, actor)
+            require_access(uow, viewer, "lead", lead_id)
             lead = uow.leads.get(lead_id)
             if lead is None:
                 raise NotFoundError.for_record("Lead", lead_id)
-            return DuplicateFinder(uow.conversions, [lead]).suggestions(lead)
+            found = DuplicateFinder(uow.conversions, [lead]).suggestions(lead)
+            return visible_suggestions(uow, viewer, found)
 
     def convert(
         self, actor: User, lead_id: int, options: ConvertOptions | Mapping[str, object]
@@ -205,13 +222,15 @@ class ConversionService:
         stop_on_error: bool = False,
     ) -> list[ConversionResult | None]:
         """One batch: plan every lead, write the good plans. ``None`` marks a lead that waits."""
-        loaded = self._loader(uow).plan(requests)
+        loaded = self._loader(uow, actor).plan(requests)
         good = [p for p in loaded if isinstance(p, Planned)]
         if stop_on_error and any(isinstance(p, list) for p in loaded):
             return [None if p is None else _failed(r, p)
                     for r, p in zip(requests, loaded, strict=True)]  # fmt: skip
         now = self.clock()
-        applied = iter(apply_plans(uow.conversions, good, _id(actor), now))
+        done = apply_plans(uow.conversions, good, _id(actor), now)
+        _audit_conversions(uow, done, actor, now)
+        applied = iter(done)
         uow.notifications.add_many(_notices(good, actor, now))
         outcome: list[ConversionResult | None] = []
         for request, planned in zip(requests, loaded, strict=True):
@@ -221,8 +240,8 @@ class ConversionService:
                 outcome.append(None if planned is None else _failed(request, planned))
         return outcome
 
-    def _loader(self, uow: UnitOfWork) -> _Loader:
-        return _Loader(uow, self._setup(uow), self.duplicate_action)
+    def _loader(self, uow: UnitOfWork, actor: User | None) -> _Loader:
+        return _Loader(uow, self._setup(uow), self.duplicate_action, viewer_for(uow, actor))
 
     def _setup(self, uow: UnitOfWork) -> ConversionSetup:
         now = self.clock()
@@ -241,13 +260,21 @@ class ConversionService:
         """Undo the lead's conversion (see :func:`~opportune.domain.conversion.plan_undo`):
         refused with a list of what changed since, unless ``force`` keeps changed records."""
         with UnitOfWork(self.engine, write=True) as uow:
-            result = undo_conversion(uow, lead_id, _id(actor), self.clock(), force=force)
+            record = uow.conversions.in_force(lead_id)
+            created = [(kind, ids[0]) for kind, ids in record.created.items()] if record else []
+            require_undo_access(uow, viewer_for(uow, actor), lead_id, created)
+            now = self.clock()
+            result = undo_conversion(uow, lead_id, _id(actor), now, force=force)
+            audit(uow, AuditAction.CONVERSION_UNDONE, actor, now, object_type="lead",
+                  object_id=lead_id, details={"deleted": len(result.deleted),
+                                              "kept": len(result.kept)})  # fmt: skip
             uow.commit()
         return result
 
     def conversion(self, actor: User, lead_id: int) -> ConversionRecord:
         """The lead's conversion in force: what was created, merged, moved and not mapped."""
         with UnitOfWork(self.engine) as uow:
+            require_access(uow, viewer_for(uow, actor), "lead", lead_id)
             if uow.leads.get(lead_id) is None:
                 raise NotFoundError.for_record("Lead", lead_id)
             record = uow.conversions.in_force(lead_id)
@@ -258,6 +285,7 @@ class ConversionService:
     def history(self, actor: User, lead_id: int) -> list[ConversionRecord]:
         """Every conversion of the lead, undone ones included, oldest first."""
         with UnitOfWork(self.engine) as uow:
+            require_access(uow, viewer_for(uow, actor), "lead", lead_id)
             if uow.leads.get(lead_id) is None:
                 raise NotFoundError.for_record("Lead", lead_id)
             return uow.conversions.history(lead_id)
@@ -277,6 +305,9 @@ class ConversionService:
             raise ValidationError(errors)
         with UnitOfWork(self.engine, write=True) as uow:
             uow.conversions.replace_mappings(mappings)
+            audit(uow, AuditAction.SETTING_CHANGED, actor, self.clock(),
+                  object_type="conversion_mappings",
+                  details={"setting": "conversion_mappings", "count": len(mappings)})  # fmt: skip
             uow.commit()
         return list(mappings)
 
@@ -290,8 +321,14 @@ class _Loader:
     waits (``None``) for the next round.
     """
 
-    def __init__(self, uow: UnitOfWork, setup: ConversionSetup, action: DuplicateAction) -> None:
-        self.uow, self.setup, self.action = uow, setup, action
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        setup: ConversionSetup,
+        action: DuplicateAction,
+        viewer: Viewer | None = None,
+    ) -> None:
+        self.uow, self.setup, self.action, self.viewer = uow, setup, action, viewer
         self.records: dict[str, dict[int, Any]] = {}
         self.roles: dict[int, list[ContactRole]] = {}
         self.creating: set[tuple[str, str]] = set()
@@ -319,24 +356,29 @@ class _Loader:
         self, request: ConvertRequest, lead: Lead | None, finder: DuplicateFinder
     ) -> Resolved | list[FieldError]:
         options = _options(request)
-        if lead is None:
-            message = f"No lead with id {request.lead_id}"
-            return [FieldError("lead_id", "INVALID_CROSS_REFERENCE_KEY", message)]
+        access = Access.NONE if lead is None else lead_access(self.uow, self.viewer, lead)
+        denied = lead_access_errors(request.lead_id, access)
+        if lead is None or denied:
+            return denied
         if isinstance(options, list):
             return options
         if lead.is_converted or lead.merged_into_id is not None:  # the plan refuses it
             return Resolved(options, [], [])
-        return resolve_duplicates(options, finder.suggestions(lead), self.action)
+        found = visible_suggestions(self.uow, self.viewer, finder.suggestions(lead))
+        return resolve_duplicates(options, found, self.action)
 
     def _load(self, options: Sequence[ConvertOptions]) -> None:
         repo = self.uow.conversions
-        self.records = {
+        found: dict[str, Mapping[int, Any]] = {
             "account": repo.accounts(o.account_id for o in options if o.account_id),
             "contact": repo.contacts(o.contact_id for o in options if o.contact_id),
             "opportunity": repo.opportunities(
                 o.opportunity_id for o in options if o.opportunity_id
             ),
         }
+        # A record the user may not read is refused exactly as a missing one.
+        self.records = {kind: readable_records(self.uow, self.viewer, kind, records)
+                        for kind, records in found.items()}  # fmt: skip
         self.roles = repo.roles_of(self.records["opportunity"])
 
     def _plan_one(
@@ -419,6 +461,8 @@ def _single(batch: Sequence[Planned | list[FieldError] | None], lead_id: int) ->
 def _as_error(result: ConversionResult) -> OpportuneError:
     """The exception a single conversion raises for its errors."""
     codes = {e.code for e in result.errors}
+    if NO_ACCESS in codes:
+        return PermissionDeniedError(result.errors[0].message, fields=result.errors)
     if "CANNOT_UPDATE_CONVERTED_LEAD" in codes:
         return ConvertedLeadError(result.errors[0].message, fields=result.errors)
     if MergedRecordError.code in codes:
@@ -436,6 +480,15 @@ def _failed(request: ConvertRequest, planned: Planned | Sequence[FieldError]) ->
         errors = (FieldError("lead_id", "ALL_OR_NONE_OPERATION_ROLLED_BACK",
                              "Not converted: another lead in the request failed"),)  # fmt: skip
     return ConversionResult(request.lead_id, False, errors=errors)
+
+
+def _audit_conversions(uow: UnitOfWork, applied: Sequence[Any], actor: User, now: datetime) -> None:
+    """One entry per converted lead (bulk conversions too), naming what it became."""
+    for done in applied:
+        details = {"account_id": done.account_id, "contact_id": done.contact_id,
+                   "opportunity_id": done.opportunity_id}  # fmt: skip
+        audit(uow, AuditAction.CONVERTED, actor, now, object_type="lead",
+              object_id=done.lead_id, details=details)  # fmt: skip
 
 
 def _succeeded(applied: Any, warnings: tuple[str, ...]) -> ConversionResult:

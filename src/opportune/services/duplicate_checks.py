@@ -9,6 +9,7 @@ without legal forms, normalised email, phone and web domain).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,9 @@ from opportune.domain.duplicate_rules import (
     rule_from_row,
 )
 from opportune.domain.matching import NORMALISED, match
+from opportune.domain.sharing import Access, Viewer
 from opportune.errors import DuplicateRecordError
+from opportune.services.access import access_to
 from opportune.services.uow import UnitOfWork
 
 __all__ = [
@@ -66,8 +69,9 @@ class DuplicateCandidate:
     fields: tuple[str, ...] = ()
 
     def as_match(self) -> dict[str, object]:
-        """The ``matches`` entry of a :class:`DuplicateRecordError`."""
-        return {"object_type": self.object_type, "record_id": self.record_id,
+        """The ``matches`` entry of a :class:`DuplicateRecordError` (a hidden record's id
+        is None)."""
+        return {"object_type": self.object_type, "record_id": self.record_id or None,
                 "name": self.name, "rule": self.rule_name, "score": self.score}  # fmt: skip
 
 
@@ -96,11 +100,14 @@ def screen_duplicates(
     *,
     event: str,
     exclude_id: int | None = None,
+    viewer: Viewer | None = None,
 ) -> DuplicateScreen:
     """Check a record about to be created or edited (``event`` "create" or "edit").
 
     Raises :class:`~opportune.errors.DuplicateRecordError` when a rule whose action is
-    *block* matches; otherwise returns what matched (alerts and reports included).
+    *block* matches; otherwise returns what matched (alerts and reports included). A
+    match ``viewer`` may not read still blocks, as "a record you cannot see" (neither its
+    id nor its name is told), and is left out of the alerts.
     """
     checker = load_checker(uow, object_type, event=event)
     if not checker.rules:
@@ -108,12 +115,44 @@ def screen_duplicates(
     found = checker.find([{**values, "id": exclude_id}])[0]
     blocked = [c for c in found if c.action == "block"]
     if blocked:
-        names = ", ".join(f"{c.object_type} {c.record_id} ({c.name})" for c in blocked[:5])
+        seen = {id(c) for c in readable_candidates(uow, viewer, blocked)}
+        shown = [c if id(c) in seen else _hidden(c) for c in blocked]
+        names = ", ".join(_described(c) for c in shown[:5])
         raise DuplicateRecordError(
             f"This {object_type} looks like a duplicate of {names}",
-            matches=[c.as_match() for c in blocked],
+            matches=[c.as_match() for c in shown],
         )
-    return DuplicateScreen(found, object_type)
+    readable = {id(c) for c in readable_candidates(uow, viewer, found)}
+    kept = [c for c in found if id(c) in readable or c.action == "report"]
+    return DuplicateScreen(kept, object_type)
+
+
+HIDDEN_RECORD = "a record you cannot see"
+
+
+def readable_candidates(
+    uow: UnitOfWork, viewer: Viewer | None, candidates: Sequence[DuplicateCandidate]
+) -> list[DuplicateCandidate]:
+    """The candidates ``viewer`` may read (all of them for None)."""
+    if viewer is None:
+        return list(candidates)
+    return [
+        c
+        for c in candidates
+        if viewer.sees_all(c.object_type)
+        or access_to(uow, viewer, c.object_type, c.record_id) >= Access.READ
+    ]
+
+
+def _hidden(candidate: DuplicateCandidate) -> DuplicateCandidate:
+    """A match the user may not read: no id, no name."""
+    return dataclasses.replace(candidate, record_id=0, name=HIDDEN_RECORD, fields=())
+
+
+def _described(candidate: DuplicateCandidate) -> str:
+    if candidate.name == HIDDEN_RECORD and not candidate.record_id:
+        return HIDDEN_RECORD
+    return f"{candidate.object_type} {candidate.record_id} ({candidate.name})"
 
 
 def load_checker(

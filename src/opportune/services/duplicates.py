@@ -29,6 +29,8 @@ from opportune.domain.leads import Lead
 from opportune.domain.listing import Page
 from opportune.domain.users import User
 from opportune.errors import FieldError, NotFoundError, ValidationError
+from opportune.services.access import require_access, viewer_for
+from opportune.services.audit_trail import setting_changed
 from opportune.services.clock import Clock
 from opportune.services.duplicate_checks import (
     CANDIDATES_PER_KEY,
@@ -37,6 +39,7 @@ from opportune.services.duplicate_checks import (
     DuplicateScreen,
     display_name,
     load_checker,
+    readable_candidates,
     screen_duplicates,
     write_reports,
 )
@@ -140,8 +143,10 @@ class DuplicateService:
         with UnitOfWork(self.engine, write=True) as uow:
             _check_name_free(uow, values, None)
             rule_id = uow.duplicates.add_rule(values)
+            rule = rule_from_row({**values, "id": rule_id})
+            setting_changed(uow, actor, self.clock(), "duplicate_rule", None, rule)
             uow.commit()
-        return rule_from_row({**values, "id": rule_id})
+        return rule
 
     def update_rule(self, actor: User, rule_id: int, data: Mapping[str, Any]) -> DuplicateRule:
         """Change a duplicate rule (administrators only); unnamed parts stay as they are."""
@@ -151,15 +156,19 @@ class DuplicateService:
             values = parse_rule_definition(data, {k: v for k, v in current.items() if k != "id"})
             _check_name_free(uow, values, rule_id)
             uow.duplicates.update_rule(rule_id, values)
+            rule = rule_from_row({**values, "id": rule_id})
+            setting_changed(uow, actor, self.clock(), "duplicate_rule",
+                            rule_from_row(current), rule)  # fmt: skip
             uow.commit()
-        return rule_from_row({**values, "id": rule_id})
+        return rule
 
     def delete_rule(self, actor: User, rule_id: int) -> None:
         """Delete a duplicate rule and its report rows (administrators only)."""
         require_admin(actor)
         with UnitOfWork(self.engine, write=True) as uow:
-            _rule_row(uow, rule_id)
+            before = rule_from_row(dict(_rule_row(uow, rule_id)))
             uow.duplicates.delete_rule(rule_id)
+            setting_changed(uow, actor, self.clock(), "duplicate_rule", before, None)
             uow.commit()
 
     # --- one record -----------------------------------------------------------------------
@@ -168,40 +177,46 @@ class DuplicateService:
         self, actor: User, object_type: str, record_id: int
     ) -> builtins.list[DuplicateCandidate]:
         """Existing records that every active rule of ``object_type`` says look like this
-        one (a lead is compared with leads and contacts), best first."""
-        return self._matches(object_type, record_id, event="edit", with_allow=True)
+        one (a lead is compared with leads and contacts), best first: only records
+        ``actor`` may read, and only for a record they may read (else 404)."""
+        return self._matches(actor, object_type, record_id, event="edit", with_allow=True)
 
     def alerts(
         self, actor: User, object_type: str, record_id: int, *, event: str
     ) -> builtins.list[DuplicateCandidate]:
         """The matches of rules whose action on ``event`` is *alert*, for telling the user
         after a save (the API's ``Opportune-Possible-Duplicates`` header, a web notice)."""
-        found = self._matches(object_type, record_id, event=event, with_allow=False)
+        found = self._matches(actor, object_type, record_id, event=event, with_allow=False)
         return [c for c in found if c.action == "alert"]
 
     def _matches(
-        self, object_type: str, record_id: int, *, event: str, with_allow: bool
+        self, actor: User, object_type: str, record_id: int, *, event: str, with_allow: bool
     ) -> builtins.list[DuplicateCandidate]:
         _check_object_type(object_type)
         with UnitOfWork(self.engine) as uow:
+            viewer = viewer_for(uow, actor)
+            require_access(uow, viewer, object_type, record_id)
             row = uow.duplicates.record(object_type, record_id)
             if row is None:
                 raise NotFoundError.for_record(object_type.capitalize(), record_id)
             if row["merged_into_id"] is not None or row.get("is_converted"):
                 return []
             checker = load_checker(uow, object_type, event=event, with_allow=with_allow)
-            return checker.find([_record_values(object_type, row)])[0]
+            found = checker.find([_record_values(object_type, row)])[0]
+            return readable_candidates(uow, viewer, found)
 
     # --- the report -----------------------------------------------------------------------
 
     def report(self, actor: User, filters: ReportFilters) -> ReportPage:
-        """One page of reported pairs, newest first, with both records' names."""
+        """One page of reported pairs, newest first, with both records' names: only pairs
+        both of whose records ``actor`` may read."""
         _check_report_filters(filters)
         limit = min(filters.limit, self.settings.page_size_max)
-        query = ReportQuery(
-            filters.object_type, filters.rule_id, filters.status, filters.offset, limit
-        )
         with UnitOfWork(self.engine) as uow:
+            query = ReportQuery(
+                filters.object_type, filters.rule_id, filters.status, filters.offset, limit,
+                viewer=viewer_for(uow, actor),
+            )  # fmt: skip
             rows, total = uow.duplicates.report_page(query)
             names = _names(uow, rows)
         items = [_report(row, names) for row in rows]
@@ -210,7 +225,8 @@ class DuplicateService:
     def dismiss(self, actor: User, report_id: int) -> None:
         """Mark a reported pair as not duplicates (it leaves the open report)."""
         with UnitOfWork(self.engine, write=True) as uow:
-            if uow.duplicates.report(report_id) is None:
+            row = uow.duplicates.report(report_id)
+            if row is None or not _can_read_pair(uow, actor, row):
                 raise NotFoundError.for_record("Duplicate report", report_id)
             uow.duplicates.resolve([report_id], self.clock())
             uow.commit()
@@ -243,7 +259,18 @@ class DuplicateService:
             picklists=load_lead_picklists(uow), users=uow.users.all(), actor=actor,
             max_limit=max(size, 1), today=self.clock().date(),
         )  # fmt: skip
-        return uow.leads.page(query)
+        return uow.leads.page(dataclasses.replace(query, viewer=viewer_for(uow, actor)))
+
+
+def _can_read_pair(uow: UnitOfWork, actor: User, row: Row) -> bool:
+    """True when ``actor`` may read both records of a reported pair."""
+    viewer = viewer_for(uow, actor)
+    try:
+        require_access(uow, viewer, row["object_type"], row["record_id"])
+        require_access(uow, viewer, row["other_type"], row["other_id"])
+    except NotFoundError:
+        return False
+    return True
 
 
 def _id(user: User) -> int:

@@ -20,11 +20,14 @@ from typing import Any, Literal, TextIO, get_args
 from sqlalchemy import Engine
 
 from opportune.domain.accounts import Account
+from opportune.domain.audit import AuditAction
 from opportune.domain.contacts import Contact
 from opportune.domain.imports.columns import SPECS
+from opportune.domain.spreadsheet import guard_formula
 from opportune.domain.users import User
 from opportune.errors import ValidationError
 from opportune.services.accounts import AccountFilters, AccountService
+from opportune.services.audit_trail import audit
 from opportune.services.clock import Clock
 from opportune.services.contacts import ContactFilters, ContactService
 from opportune.services.filters import LeadFilters
@@ -56,7 +59,8 @@ def columns(object_type: str) -> list[str]:
 
 
 def cell(value: object) -> str:
-    """One value as CSV text, in a form the import reads back unchanged."""
+    """One value as CSV text, in a form the import reads back unchanged (text starting
+    like a formula guarded with an apostrophe, which the import strips)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -65,7 +69,10 @@ def cell(value: object) -> str:
         return format(value, "f")
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return str(value)
+    if isinstance(value, int | float):
+        return str(value)
+    # Text that a spreadsheet would run as a formula gets a leading apostrophe.
+    return guard_formula(str(value))
 
 
 class ExportService:
@@ -105,7 +112,22 @@ class ExportService:
     ) -> Iterator[list[list[str]]]:
         read = self._reader(actor, object_type, filters)
         first_rows, cursor = read(None)  # validates the filters now, not on first use
+        self._audit(actor, object_type, filters)
         return _pages(columns(object_type), first_rows, cursor, read)
+
+    def _audit(self, actor: User, object_type: str, filters: Filters | None) -> None:
+        """Record who started which export with which filters (it streams: no count yet)."""
+        chosen = dataclasses.asdict(filters) if filters is not None else {}
+        skip = {"cursor", "limit", "with_total", "sort"}
+        used = {
+            k: _plain(v)
+            for k, v in chosen.items()
+            if k not in skip and v not in (None, (), [], False)
+        }
+        with UnitOfWork(self.engine, write=True) as uow:
+            audit(uow, AuditAction.EXPORTED, actor, self.clock(), object_type=object_type,
+                  details={"format": "csv", "filters": used})  # fmt: skip
+            uow.commit()
 
     def _reader(self, actor: User, object_type: str, filters: Filters | None) -> PageReader:
         if object_type not in OBJECT_TYPES:
@@ -178,6 +200,13 @@ class ExportService:
     def _source_labels(self) -> dict[int, str]:
         with UnitOfWork(self.engine) as uow:
             return {s.id: s.label for s in load_lead_picklists(uow).sources}
+
+
+def _plain(value: object) -> object:
+    """A filter value as JSON can hold it."""
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return value if isinstance(value, int | str) else str(value)
 
 
 def _with_owner(values: Row, owners: Mapping[int, str]) -> Row:

@@ -14,6 +14,7 @@ from opportune.domain.field_history import FieldChange, field_changes
 from opportune.domain.leads import Lead, LeadPicklists, mark_read_by, new_lead, update_lead
 from opportune.domain.listing import Page
 from opportune.domain.merged import check_not_merged
+from opportune.domain.sharing import Access
 from opportune.domain.users import User
 from opportune.errors import (
     FieldError,
@@ -21,6 +22,7 @@ from opportune.errors import (
     StaleRecordError,
     ValidationError,
 )
+from opportune.services.access import require_access, viewer_for
 from opportune.services.assignment import apply_assignment
 from opportune.services.clock import Clock
 from opportune.services.duplicates import screen_duplicates
@@ -29,6 +31,7 @@ from opportune.services.permissions import require_can_delete_lead
 from opportune.services.picklists import load_lead_picklists
 from opportune.services.presenters import LeadLookups
 from opportune.services.record_keys import RecordKeys, store_keys
+from opportune.services.recycle_bin import move_to_bin
 from opportune.services.uow import UnitOfWork
 
 
@@ -68,7 +71,8 @@ class LeadService:
             if assign and data.get("owner_id") is None:
                 apply_assignment(uow, [lead], now=now)
             _check_owner(uow, lead.owner_id)
-            screen = screen_duplicates(uow, "lead", dataclasses.asdict(lead), event="create")
+            screen = screen_duplicates(uow, "lead", dataclasses.asdict(lead), event="create",
+                                       viewer=viewer_for(uow, actor))  # fmt: skip
             lead.id = uow.leads.add(lead)
             screen.report(uow, lead.id, actor_id=_id(actor), now=now)
             store_keys(uow, "leads", lead.id, keys)
@@ -94,7 +98,7 @@ class LeadService:
     def get(self, actor: User, lead_id: int, *, mark_read: bool = True) -> Lead:
         """The lead with this id; when its owner opens it, it is marked read."""
         with UnitOfWork(self.engine) as uow:
-            lead = _get(uow, lead_id)
+            lead = _get(uow, lead_id, actor)
         if mark_read and mark_read_by(lead, _id(actor)):
             # Only this case writes, so reads never queue behind writers for the lock.
             # If the lead changed meanwhile the flag stays as the newer version has it.
@@ -118,7 +122,7 @@ class LeadService:
         :class:`~opportune.errors.MergedRecordError`).
         """
         with UnitOfWork(self.engine, write=True) as uow:
-            lead = _get(uow, lead_id)
+            lead = _get(uow, lead_id, actor, Access.EDIT)
             now = self.clock()
             updated, changed = update_lead(
                 lead, data, picklists=load_lead_picklists(uow), actor_id=_id(actor), now=now
@@ -128,8 +132,9 @@ class LeadService:
             if "owner_id" in changed:
                 _check_owner(uow, updated.owner_id)
             screen = screen_duplicates(
-                uow, "lead", dataclasses.asdict(updated), event="edit", exclude_id=lead_id
-            )
+                uow, "lead", dataclasses.asdict(updated), event="edit", exclude_id=lead_id,
+                viewer=viewer_for(uow, actor),
+            )  # fmt: skip
             if not uow.leads.update(updated, changed, lead.version):
                 raise _stale(lead)
             screen.report(uow, lead_id, actor_id=_id(actor), now=now)
@@ -141,13 +146,13 @@ class LeadService:
         return updated
 
     def delete(self, actor: User, lead_id: int) -> None:
-        """Delete a lead for good (not one merged into another: undo the merge first)."""
+        """Move a lead to the recycle bin with its activities and conversion record (not one
+        merged into another: undo the merge first)."""
         with UnitOfWork(self.engine, write=True) as uow:
-            lead = _get(uow, lead_id)
+            lead = _get(uow, lead_id, actor, Access.EDIT)
             check_not_merged(lead)
             require_can_delete_lead(actor, lead)
-            uow.leads.delete(lead_id)
-            uow.deleted_records.add("lead", lead_id, self.clock(), _id(actor))
+            move_to_bin(uow, "lead", lead_id, actor, self.clock())
             uow.commit()
 
     def list(self, actor: User, filters: LeadFilters) -> LeadPage:
@@ -161,13 +166,13 @@ class LeadService:
                 max_limit=self.max_page_size, queues=queues,
                 today=self.clock().astimezone(UTC).date(),
             )  # fmt: skip
-            page = uow.leads.page(query)
+            page = uow.leads.page(dataclasses.replace(query, viewer=viewer_for(uow, actor)))
         return LeadPage(page, LeadLookups(picklists, users, {q.id: q.name for q in queues}))
 
     def history(self, actor: User, lead_id: int) -> builtins.list[FieldChange]:
         """The lead's field history, newest first."""
         with UnitOfWork(self.engine) as uow:
-            _get(uow, lead_id)
+            _get(uow, lead_id, actor)
             return uow.field_history.for_record("lead", lead_id)
 
     def lookups(self) -> LeadLookups:
@@ -182,7 +187,9 @@ def _id(user: User) -> int:
     return user.id
 
 
-def _get(uow: UnitOfWork, lead_id: int) -> Lead:
+def _get(uow: UnitOfWork, lead_id: int, actor: User, needed: Access = Access.READ) -> Lead:
+    """The lead, if it exists and ``actor`` has ``needed`` access to it."""
+    require_access(uow, viewer_for(uow, actor), "lead", lead_id, needed)
     lead = uow.leads.get(lead_id)
     if lead is None:
         raise NotFoundError.for_record("Lead", lead_id)

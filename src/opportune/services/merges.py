@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from opportune.domain.audit import AuditAction
 from opportune.domain.field_history import as_text
 from opportune.domain.merge import (
     MERGE_FIELDS,
@@ -25,6 +26,7 @@ from opportune.domain.merge import (
     MergeRecord,
     plan_merge,
 )
+from opportune.domain.sharing import Access
 from opportune.domain.users import Role, User
 from opportune.errors import (
     ConflictError,
@@ -33,6 +35,8 @@ from opportune.errors import (
     StaleRecordError,
     ValidationError,
 )
+from opportune.services.access import access_to, require_access, viewer_for
+from opportune.services.audit_trail import audit
 from opportune.services.clock import Clock
 from opportune.services.merge_apply import (
     RELATED,
@@ -134,10 +138,10 @@ class MergeService:
         """
         _check_type(object_type)
         with UnitOfWork(self.engine) as uow:
-            records = _load(uow, object_type, ids)
+            records = _load(uow, object_type, ids, actor)
             master = master_id if master_id is not None else ids[0] if ids else 0
             plan = plan_merge(object_type, records, master)
-            show = _Shower(uow, object_type, records)
+            show = _Shower(uow, object_type, records, actor)
             rows = tuple(
                 FieldRow(
                     f.name,
@@ -165,24 +169,28 @@ class MergeService:
         ``choices`` maps field names to the id of the record whose value wins (default:
         the master's value, or the first filled-in one). With ``expected_versions``
         (record id -> version read), refuse with :class:`StaleRecordError` if a record
-        changed since. Reps may merge the records they own; managers and admins any.
+        changed since. It takes EDIT access to every record (a record the actor may not
+        read is not found); reps may merge only the records they own.
         """
         _check_type(object_type)
         now = self.clock()
         with UnitOfWork(self.engine, write=True) as uow:
-            records = _load(uow, object_type, ids)
+            records = _load(uow, object_type, ids, actor, Access.EDIT)
             _require_can_merge(actor, records, object_type)
             _check_versions(object_type, records, expected_versions or {})
             plan = plan_merge(object_type, records, master_id, choices)
             merge = apply_merge(uow, plan, records, _id(actor), now)
             master = record_repo(uow, object_type).get(master_id)
+            audit(uow, AuditAction.MERGED, actor, now, object_type=object_type,
+                  object_id=master_id, details={"merge_id": merge.id,
+                                                "merged_ids": list(merge.merged_ids)})  # fmt: skip
             uow.commit()
         return MergeResult(merge, master)
 
     def get(self, actor: User, merge_id: int) -> MergeRecord:
-        """The merge with this id."""
+        """The merge with this id (404 unless ``actor`` may read its master record)."""
         with UnitOfWork(self.engine) as uow:
-            return _get(uow, merge_id)
+            return _get(uow, merge_id, actor)
 
     def undo(self, actor: User, merge_id: int, *, force: bool = False) -> UndoResult:
         """Undo a merge: the master gets its previous values back, the moved rows go back to
@@ -193,28 +201,37 @@ class MergeService:
         """
         now = self.clock()
         with UnitOfWork(self.engine, write=True) as uow:
-            merge = _get(uow, merge_id)
+            merge = _get(uow, merge_id, actor, Access.EDIT)
             if merge.undone_at is not None:
                 raise ConflictError(f"Merge {merge_id} was already undone", code="ALREADY_UNDONE")
             _require_can_undo(actor, uow, merge)
             kept = undo_merge(uow, merge, _id(actor), now, force=force)
+            audit(uow, AuditAction.MERGE_UNDONE, actor, now, object_type=merge.object_type,
+                  object_id=merge.master_id, details={"merge_id": merge_id,
+                                                      "kept": len(kept)})  # fmt: skip
             uow.commit()
         with UnitOfWork(self.engine) as uow:
-            return UndoResult(_get(uow, merge_id), tuple(kept))
+            return UndoResult(_get(uow, merge_id, None), tuple(kept))
 
     def changes_since(self, actor: User, merge_id: int) -> builtins.list[Blocker]:
         """What changed since the merge (what a plain undo would refuse over)."""
         with UnitOfWork(self.engine) as uow:
-            return blockers(uow, _get(uow, merge_id))
+            return blockers(uow, _get(uow, merge_id, actor))
 
     def history(
         self, actor: User, object_type: str | None = None, record_id: int | None = None
     ) -> builtins.list[MergeRecord]:
-        """Merges, newest first: of one kind, and naming one record as master or merged."""
+        """Merges, newest first: of one kind, and naming one record as master or merged;
+        only those whose master ``actor`` may read."""
         if object_type is not None:
             _check_type(object_type)
         with UnitOfWork(self.engine) as uow:
-            return uow.merges.for_record(object_type, record_id)
+            viewer = viewer_for(uow, actor)
+            found = uow.merges.for_record(object_type, record_id)
+            if viewer is None or viewer.is_admin:
+                return found
+            return [m for m in found if viewer.sees_all(m.object_type)
+                    or access_to(uow, viewer, m.object_type, m.master_id)]  # fmt: skip
 
     def merged_into(self, actor: User, object_type: str, record_id: int) -> MergeRecord | None:
         """The merge in force that merged this record into another, if it was merged."""
@@ -246,10 +263,19 @@ def _check_type(object_type: str) -> None:
         )
 
 
-def _load(uow: UnitOfWork, object_type: str, ids: Sequence[int]) -> list[Any]:
+def _load(
+    uow: UnitOfWork,
+    object_type: str,
+    ids: Sequence[int],
+    actor: User | None,
+    needed: Access = Access.READ,
+) -> list[Any]:
+    """The records to merge, each one ``actor`` has ``needed`` access to (else 404/403)."""
     repo = record_repo(uow, object_type)
+    viewer = viewer_for(uow, actor)
     records = []
     for record_id in dict.fromkeys(ids):
+        require_access(uow, viewer, object_type, record_id, needed)
         record = repo.get(record_id)
         if record is None:
             raise NotFoundError.for_record(NOUNS[object_type], record_id)
@@ -291,10 +317,17 @@ def _check_versions(object_type: str, records: Sequence[Any], expected: Mapping[
             )
 
 
-def _get(uow: UnitOfWork, merge_id: int) -> MergeRecord:
+def _get(
+    uow: UnitOfWork, merge_id: int, actor: User | None, needed: Access = Access.READ
+) -> MergeRecord:
+    """The merge, if ``actor`` has ``needed`` access to its master record (else 404/403)."""
     merge = uow.merges.get(merge_id)
     if merge is None:
         raise NotFoundError.for_record("Merge", merge_id)
+    try:
+        require_access(uow, viewer_for(uow, actor), merge.object_type, merge.master_id, needed)
+    except NotFoundError:
+        raise NotFoundError.for_record("Merge", merge_id) from None
     return merge
 
 
@@ -323,7 +356,9 @@ class _Shower:
     """Field values as people read them: labels for picklist ids, names for user and
     account ids, Yes/No for flags."""
 
-    def __init__(self, uow: UnitOfWork, object_type: str, records: Sequence[Any]) -> None:
+    def __init__(
+        self, uow: UnitOfWork, object_type: str, records: Sequence[Any], actor: User | None
+    ) -> None:
         picklists = load_lead_picklists(uow)
         self.labels: dict[str, dict[int, str]] = {
             "source_id": {v.id: v.label for v in picklists.sources if v.id is not None},
@@ -334,7 +369,8 @@ class _Shower:
         account_ids = {
             getattr(r, c, None) for r in records for c in ("account_id", "parent_account_id")
         }
-        names = uow.accounts.names(i for i in account_ids if i is not None)
+        wanted = (i for i in account_ids if i is not None)
+        names = uow.accounts.names(wanted, viewer_for(uow, actor))
         self.labels["account_id"] = self.labels["parent_account_id"] = names
 
     def __call__(self, column: str, value: object) -> str | None:

@@ -42,22 +42,23 @@ from opportune.domain.opportunities import (
     update_opportunity,
 )
 from opportune.domain.picklists import PicklistValue, find_by_label
+from opportune.domain.sharing import Access
 from opportune.domain.stages import FORECAST_CATEGORIES, Stage
 from opportune.domain.users import User
 from opportune.errors import (
-    ConflictError,
     FieldError,
     NotFoundError,
     StaleRecordError,
     ValidationError,
 )
-from opportune.services.accounts import DELETE_FAILED, describe
+from opportune.services.access import require_access, viewer_for
 from opportune.services.activities import merged_references
 from opportune.services.clock import Clock
 from opportune.services.list_filters import FilterResolver, split
 from opportune.services.permissions import require_can_delete
 from opportune.services.pipeline import Pipeline, load_pipeline
 from opportune.services.record_keys import RecordKeys, store_keys
+from opportune.services.recycle_bin import move_to_bin
 from opportune.services.uow import UnitOfWork
 
 __all__ = [
@@ -249,7 +250,7 @@ class OpportunityService:
     def get(self, actor: User, opportunity_id: int) -> Opportunity:
         """The opportunity with this id (its ``expected_revenue`` follows from it)."""
         with UnitOfWork(self.engine) as uow:
-            return _get(uow, opportunity_id)
+            return _get(uow, opportunity_id, actor)
 
     def update(
         self,
@@ -266,7 +267,7 @@ class OpportunityService:
         tracked value writes a stage history snapshot; every change writes field history.
         """
         with UnitOfWork(self.engine, write=True) as uow:
-            opp = _get(uow, opportunity_id)
+            opp = _get(uow, opportunity_id, actor, Access.EDIT)
             if expected_version is not None and expected_version != opp.version:
                 raise _stale(opp)
             now = self.clock()
@@ -291,23 +292,13 @@ class OpportunityService:
         return updated
 
     def delete(self, actor: User, opportunity_id: int) -> None:
-        """Delete an opportunity with its history and contact roles.
-
-        Reps may delete their own opportunities; managers and admins any. Activities about
-        it must be moved or deleted first; until then it is refused with ``DELETE_FAILED``.
-        """
+        """Move an opportunity to the recycle bin with its history, stage periods, contact
+        roles and activities. Reps may delete their own opportunities; managers and admins
+        any."""
         with UnitOfWork(self.engine, write=True) as uow:
-            opp = _get(uow, opportunity_id)
+            opp = _get(uow, opportunity_id, actor, Access.EDIT)
             require_can_delete(actor, opp.owner_id, "opportunity")
-            activities = uow.opportunities.activity_count(opportunity_id)
-            if activities:
-                raise ConflictError(
-                    f"Opportunity {opportunity_id} still has {describe({'activity': activities})}"
-                    "; move or delete them first",
-                    code=DELETE_FAILED,
-                )
-            uow.opportunities.delete(opportunity_id)
-            uow.deleted_records.add("opportunity", opportunity_id, self.clock(), _id(actor))
+            move_to_bin(uow, "opportunity", opportunity_id, actor, self.clock())
             uow.commit()
 
     def list(self, actor: User, filters: OpportunityFilters) -> OpportunityPage:
@@ -315,6 +306,7 @@ class OpportunityService:
         with UnitOfWork(self.engine) as uow:
             lookups = _lookups(uow)
             query = _resolve(filters, lookups, actor, self.max_page_size)
+            query = dataclasses.replace(query, viewer=viewer_for(uow, actor))
             page = uow.opportunities.page(query)
         return OpportunityPage(page, lookups)
 
@@ -341,6 +333,7 @@ class OpportunityService:
             lookups = _lookups(uow)
             limit = max(per_column, 1)  # the query needs a page size even for totals alone
             query = _column_query(filters, None, limit, lookups, actor, self.max_page_size)
+            query = dataclasses.replace(query, viewer=viewer_for(uow, actor))
             totals = uow.opportunities.totals_by_stage(query)
             columns = _columns(uow, query, lookups.pipeline, totals, per_column)
         won = _zone(lookups.pipeline, totals, lambda s: s.is_won)
@@ -367,7 +360,7 @@ class OpportunityService:
             if stage is None:
                 raise NotFoundError.for_record("Stage", stage_id)
             query = _column_query(filters, cursor, limit, lookups, actor, self.max_page_size)
-            query = dataclasses.replace(query, stage_ids=(stage_id,))
+            query = dataclasses.replace(query, stage_ids=(stage_id,), viewer=viewer_for(uow, actor))
             page = uow.opportunities.page(query)
             totals = uow.opportunities.totals(query)
             names = uow.opportunities.account_names(opp.account_id for opp in page.items)
@@ -378,13 +371,13 @@ class OpportunityService:
     def history(self, actor: User, opportunity_id: int) -> builtins.list[FieldChange]:
         """The opportunity's field history, newest first."""
         with UnitOfWork(self.engine) as uow:
-            _get(uow, opportunity_id)
+            _get(uow, opportunity_id, actor)
             return uow.field_history.for_record("opportunity", opportunity_id)
 
     def stage_history(self, actor: User, opportunity_id: int) -> builtins.list[StageSnapshot]:
         """The opportunity's stage history snapshots, oldest first."""
         with UnitOfWork(self.engine) as uow:
-            _get(uow, opportunity_id)
+            _get(uow, opportunity_id, actor)
             return uow.opportunity_history.for_opportunity(opportunity_id)
 
     def metrics(
@@ -406,7 +399,7 @@ class OpportunityService:
     def contact_roles(self, actor: User, opportunity_id: int) -> builtins.list[ContactRole]:
         """The opportunity's contact roles, the primary one first."""
         with UnitOfWork(self.engine) as uow:
-            _get(uow, opportunity_id)
+            _get(uow, opportunity_id, actor)
             return uow.contact_roles.for_opportunity(opportunity_id)
 
     def add_contact_role(
@@ -424,7 +417,7 @@ class OpportunityService:
         role once.
         """
         with UnitOfWork(self.engine, write=True) as uow:
-            opp = _get(uow, opportunity_id)
+            opp = _get(uow, opportunity_id, actor, Access.EDIT)
             role = new_contact_role(data, opportunity_id=opportunity_id)
             _check_contact(uow, role.contact_id, opp, allow_other_accounts)
             check_contact_roles([*uow.contact_roles.for_opportunity(opportunity_id), role])
@@ -443,7 +436,7 @@ class OpportunityService:
     ) -> ContactRole:
         """Change a contact role by the same rules as :meth:`add_contact_role`."""
         with UnitOfWork(self.engine, write=True) as uow:
-            opp = _get(uow, opportunity_id)
+            opp = _get(uow, opportunity_id, actor, Access.EDIT)
             roles = uow.contact_roles.for_opportunity(opportunity_id)
             current = _role(roles, role_id)
             role = dataclasses.replace(current, **clean(CONTACT_ROLE, data, creating=False))  # type: ignore[arg-type]
@@ -457,7 +450,7 @@ class OpportunityService:
     def remove_contact_role(self, actor: User, opportunity_id: int, role_id: int) -> None:
         """Take a contact role off the opportunity."""
         with UnitOfWork(self.engine, write=True) as uow:
-            _get(uow, opportunity_id)
+            _get(uow, opportunity_id, actor, Access.EDIT)
             _role(uow.contact_roles.for_opportunity(opportunity_id), role_id)
             uow.contact_roles.delete(role_id)
             uow.commit()
@@ -471,7 +464,11 @@ def _id(user: User) -> int:
     return user.id
 
 
-def _get(uow: UnitOfWork, opportunity_id: int) -> Opportunity:
+def _get(
+    uow: UnitOfWork, opportunity_id: int, actor: User, needed: Access = Access.READ
+) -> Opportunity:
+    """The opportunity, if it exists and ``actor`` has ``needed`` access to it."""
+    require_access(uow, viewer_for(uow, actor), "opportunity", opportunity_id, needed)
     opp = uow.opportunities.get(opportunity_id)
     if opp is None:
         raise NotFoundError.for_record("Opportunity", opportunity_id)

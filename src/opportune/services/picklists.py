@@ -19,6 +19,8 @@ from opportune.domain.picklists import (
 )
 from opportune.domain.users import User
 from opportune.errors import FieldError, NotFoundError, ValidationError
+from opportune.services.audit_trail import setting_changed
+from opportune.services.clock import utc_now
 from opportune.services.permissions import require_admin
 from opportune.services.uow import UnitOfWork
 
@@ -55,6 +57,7 @@ class PicklistService:
             check_status_list([*others, status])
             new_id = save_unique_label(uow, lambda: uow.picklists.save_status(status))
             saved = dataclasses.replace(status, id=new_id)
+            setting_changed(uow, actor, utc_now(), "lead_status", current, saved)
             uow.commit()
         return saved
 
@@ -76,6 +79,7 @@ class PicklistService:
             saved = dataclasses.replace(
                 value, id=save_unique_label(uow, lambda: uow.picklists.save_value(table, value))
             )
+            setting_changed(uow, actor, utc_now(), table.removesuffix("s"), current, saved)
             uow.commit()
         return saved
 

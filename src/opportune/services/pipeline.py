@@ -13,6 +13,8 @@ from opportune.domain.picklists import PicklistValue
 from opportune.domain.stages import FORECAST_CATEGORIES, Stage, check_stage_list
 from opportune.domain.users import User
 from opportune.errors import NotFoundError, ValidationError
+from opportune.services.audit_trail import setting_changed
+from opportune.services.clock import utc_now
 from opportune.services.permissions import require_admin
 from opportune.services.picklists import (
     check_label_free,
@@ -106,6 +108,7 @@ class PipelineSettingsService:
             saved = dataclasses.replace(
                 stage, id=save_unique_label(uow, lambda: uow.stages.save_stage(stage))
             )
+            setting_changed(uow, actor, utc_now(), "stage", current, saved)
             uow.commit()
         return saved
 
@@ -127,6 +130,7 @@ class PipelineSettingsService:
             saved = dataclasses.replace(
                 value, id=save_unique_label(uow, lambda: uow.stages.save_lost_reason(value))
             )
+            setting_changed(uow, actor, utc_now(), "lost_reason", current, saved)
             uow.commit()
         return saved
 

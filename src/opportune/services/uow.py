@@ -22,11 +22,13 @@ from opportune.db.repositories import (
     FieldHistoryRepository,
     ImportRepository,
     LeadRepository,
+    LoginAttemptRepository,
     MergeRepository,
     NotificationRepository,
     OpportunityHistoryRepository,
     OpportunityRepository,
     PicklistRepository,
+    SharingRepository,
     SObjectRowRepository,
     StagePeriodRepository,
     StageRepository,
@@ -34,6 +36,7 @@ from opportune.db.repositories import (
     WebFormRepository,
 )
 from opportune.db.repositories.bulk_jobs import BulkJobRepository
+from opportune.db.repositories.recycle_bin import RecycleBinRepository
 from opportune.db.repositories.salesforce_keys import SalesforceKeyRepository
 
 # One writer at a time per SQLite database in this process: waiting on a lock is cheaper
@@ -78,6 +81,9 @@ class UnitOfWork:
     bulk_jobs: BulkJobRepository
     salesforce_keys: SalesforceKeyRepository
     audit: AuditRepository
+    login_attempts: LoginAttemptRepository
+    sharing: SharingRepository
+    recycle_bin: RecycleBinRepository
 
     def __init__(self, engine: Engine, *, write: bool = False) -> None:
         self.engine = engine
@@ -120,6 +126,9 @@ class UnitOfWork:
         self.sobject_rows = SObjectRowRepository(conn)
         self.bulk_jobs = BulkJobRepository(conn)
         self.audit = AuditRepository(conn)
+        self.login_attempts = LoginAttemptRepository(conn)
+        self.sharing = SharingRepository(conn)
+        self.recycle_bin = RecycleBinRepository(conn)
         return self
 
     def __exit__(

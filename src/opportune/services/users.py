@@ -7,8 +7,11 @@ from collections.abc import Mapping
 
 from sqlalchemy import Engine
 
+from opportune.domain.audit import AuditAction
+from opportune.domain.sharing import check_manager_chain
 from opportune.domain.users import Role, User, clean_user_fields
 from opportune.errors import NotFoundError, ValidationError
+from opportune.services.audit_trail import audit, changes
 from opportune.services.auth import PasswordHasher
 from opportune.services.clock import Clock
 from opportune.services.permissions import require_admin
@@ -32,23 +35,34 @@ class UserService:
         user = User(**values, password_hash=hashed, created_at=self.clock())  # type: ignore[arg-type]
         with UnitOfWork(self.engine, write=True) as uow:
             self._check_email_free(uow, user.email, None)
+            self._check_manager(uow, None, user.manager_id)
             user.id = uow.users.add(user)
+            audit(uow, AuditAction.USER_CREATED, actor, self.clock(), object_type="user",
+                  object_id=user.id, details=changes(None, user))  # fmt: skip
             uow.commit()
         return user
 
     def update(self, actor: User | None, user_id: int, data: Mapping[str, object]) -> User:
-        """Change a user's name, email, role, password or active flag."""
-        require_admin(actor)
+        """Change a user's name, email, role, password or active flag (administrators only:
+        anyone else's try, such as raising their own role, is refused and audited). A new
+        password ends the user's browser sessions."""
+        self._only_admins_change_users(actor, user_id, data)
         values = clean_user_fields(data, creating=False)
         if "password" in values:
             values["password_hash"] = self.hasher.hash(str(values.pop("password")))
+            values["sessions_valid_after"] = self.clock()
         with UnitOfWork(self.engine, write=True) as uow:
             user = self._get(uow, user_id)
             if "email" in values:
                 self._check_email_free(uow, str(values["email"]), user_id)
+            if "manager_id" in values:
+                self._check_manager(uow, user_id, values["manager_id"])  # type: ignore[arg-type]
             changed = dataclasses.replace(user, **values)  # type: ignore[arg-type]
             self._keep_an_active_admin(uow, user, changed)
             uow.users.update(changed)
+            details = {**changes(user, changed), "password_changed": "password_hash" in values}
+            audit(uow, AuditAction.USER_CHANGED, actor, self.clock(), object_type="user",
+                  object_id=user_id, details=details)  # fmt: skip
             uow.commit()
         return changed
 
@@ -89,6 +103,30 @@ class UserService:
             raise ValidationError.single(
                 "email", "DUPLICATE_VALUE", f"A user with email {email} already exists"
             )
+
+    def _only_admins_change_users(
+        self, actor: User | None, user_id: int, data: Mapping[str, object]
+    ) -> None:
+        """Refuse a non-administrator, writing ``access.refused`` to the audit log."""
+        if actor is not None and not actor.is_admin:
+            details = {"attempted": "user.change", "fields": sorted(str(k) for k in data)}
+            with UnitOfWork(self.engine, write=True) as uow:
+                audit(uow, AuditAction.ACCESS_REFUSED, actor, self.clock(), object_type="user",
+                      object_id=user_id, details=details)  # fmt: skip
+                uow.commit()
+        require_admin(actor)
+
+    @staticmethod
+    def _check_manager(uow: UnitOfWork, user_id: int | None, manager_id: int | None) -> None:
+        """The manager must exist, and the reporting line must not loop back to the user."""
+        if manager_id is None:
+            return
+        if uow.users.get(manager_id) is None:
+            raise ValidationError.single(
+                "manager_id", "INVALID_CROSS_REFERENCE_KEY", f"User {manager_id} does not exist"
+            )
+        if user_id is not None:
+            check_manager_chain(user_id, manager_id, uow.users.managers_above(manager_id))
 
     @staticmethod
     def _keep_an_active_admin(uow: UnitOfWork, before: User, after: User) -> None:

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from opportune import Opportune, User
 from opportune.api import create_app
+from opportune.domain.security import allowed_scopes
 
 Headers = dict[str, str]
 
@@ -28,7 +29,9 @@ def auth_for(core: Opportune) -> Callable[[User], Headers]:
 
     def make(user: User) -> Headers:
         assert user.id is not None
-        issued = core.auth.create_token(None, user.id, "api tests")
+        # Every scope the user may have: tests of scopes make their own tokens.
+        scopes = list(allowed_scopes(user))
+        issued = core.auth.create_token(None, user.id, "api tests", scopes=scopes)
         return {"Authorization": f"Bearer {issued.token}"}
 
     return make

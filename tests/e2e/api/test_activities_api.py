@@ -163,8 +163,10 @@ def test_an_activity_can_be_given_to_someone_else(
 
 
 def test_a_stale_if_match_version_is_refused_and_changes_nothing(
-    client: TestClient, as_rep: Headers, as_manager: Headers, core: Opportune
-) -> None:
+    client: TestClient, as_rep: Headers, as_manager: Headers, core: Opportune,
+    rep: User, manager: User,
+) -> None:  # fmt: skip
+    core.users.update(None, rep.id or 0, {"manager_id": manager.id})  # the rep's manager
     task = create(client, as_rep)
     url = f"{URL}/{task['id']}"
     etag = client.get(url, headers=as_rep).headers["ETag"]
@@ -536,12 +538,20 @@ def test_every_activity_endpoint_needs_a_signed_in_user(
 
 
 def test_reps_delete_only_their_own_activities(
-    client: TestClient, as_rep: Headers, as_manager: Headers, core: Opportune
-) -> None:
+    client: TestClient, as_rep: Headers, as_manager: Headers, core: Opportune,
+    rep: User, manager: User,
+) -> None:  # fmt: skip
+    core.users.update(None, rep.id or 0, {"manager_id": manager.id})  # the rep's manager
     theirs = create(client, as_manager)
     before = db_snapshot(core)
-    refused = client.delete(f"{URL}/{theirs['id']}", headers=as_rep)
-    assert_error(refused, 403, "INSUFFICIENT_ACCESS")
+    hidden = client.delete(f"{URL}/{theirs['id']}", headers=as_rep)
+    assert_error(hidden, 404, "NOT_FOUND")  # the manager's own task: the rep cannot see it
+    assert db_snapshot(core) == before
+    account = core.accounts.create(manager, {"name": "Public Co"})
+    seen = create(client, as_manager, account_id=account.id)
+    before = db_snapshot(core)
+    refused = client.delete(f"{URL}/{seen['id']}", headers=as_rep)
+    assert_error(refused, 403, "INSUFFICIENT_ACCESS")  # seen through the account only
     assert db_snapshot(core) == before
     mine = create(client, as_rep)
     assert client.delete(f"{URL}/{mine['id']}", headers=as_manager).status_code == 204

@@ -223,7 +223,7 @@ def test_no_value_of_any_user_or_picklist_field_causes_a_server_error(
 ) -> None:
     schemas = client.get("/api/openapi.json").json()["components"]["schemas"]
     targets = [
-        ("UserUpdate", "/api/v1/users", {"name": "Eve", "role": "rep", "password": "long-enough"},
+        ("UserUpdate", "/api/v1/users", {"name": "Eve", "role": "rep", "password": "long-enough-1"},
          f"/api/v1/users/{rep.id}"),
         ("LeadStatusUpdate", "/api/v1/lead-statuses", {"label": "S"}, "/api/v1/lead-statuses/2"),
         ("PicklistValueUpdate", "/api/v1/lead-sources", {"label": "V"}, "/api/v1/lead-sources/1"),

@@ -21,7 +21,7 @@ def test_preview_merge_read_list_and_undo(
 ) -> None:
     a = lead(core, rep, "Nash", city="Rome")
     b = lead(core, rep, "Nash", city="Oslo", email="nash@example.com")
-    before = every_row(core, but_tables=("merges", "api_tokens"))
+    before = every_row(core, but_tables=("merges", "api_tokens", "audit_log"))
 
     preview = client.post(
         "/api/v1/merges/preview", headers=as_rep, json={"object_type": "lead", "ids": [a, b]}
@@ -63,7 +63,7 @@ def test_preview_merge_read_list_and_undo(
 
     undone = client.post(f"/api/v1/merges/{merge['id']}/undo", headers=as_rep)
     assert undone.status_code == 200 and undone.json()["undone_at"] is not None
-    assert every_row(core, but_tables=("merges", "api_tokens")) == before
+    assert every_row(core, but_tables=("merges", "api_tokens", "audit_log")) == before
     assert_error(
         client.post(f"/api/v1/merges/{merge['id']}/undo", headers=as_rep), 409, "ALREADY_UNDONE"
     )

@@ -63,7 +63,7 @@ def settled(ui: Page, action: Callable[[], object]) -> None:
         "'htmx:afterSettle', () => { window.__settled = true; }, {once: true})"
     )
     action()
-    ui.wait_for_function("window.__settled === true")
+    ui.wait_for_function("() => window.__settled === true")  # a function: CSP forbids eval
 
 
 def test_a_field_is_edited_in_place_with_enter_and_escape_cancels(

@@ -17,7 +17,8 @@ Run = Callable[..., Result]
 
 def invoke(database_url: str, args: Sequence[str], **kwargs: Any) -> Result:
     """Run ``opportune ARGS`` on ``database_url`` with a wide, colourless terminal."""
-    env = {"OPPORTUNE_DATABASE_URL": database_url, "COLUMNS": "200", "OPPORTUNE_USER": None}
+    env = {"OPPORTUNE_DATABASE_URL": database_url, "COLUMNS": "200", "OPPORTUNE_USER": None,
+           "OPPORTUNE_TOKEN": None}  # fmt: skip
     env.update(kwargs.pop("env", {}))
     return CliRunner().invoke(app, list(args), env=env, **kwargs)
 

@@ -127,21 +127,19 @@ def test_update_refuses_a_stale_version_nothing_to_change_and_bad_values(
     assert core.accounts.get(admin, acme.id).version == 2
 
 
-def test_delete_asks_first_and_refuses_an_account_with_contacts(
+def test_delete_asks_first_and_takes_the_accounts_contacts_to_the_bin(
     run: Run, core: Opportune, admin: User
 ) -> None:
     acme = core.accounts.create(admin, {"name": "Acme"})
     declined = run("account", "delete", str(acme.id), input="n\n")
     assert declined.exit_code == 1 and "Delete account" in declined.stdout
     assert account_count(core, admin) == 1
-    contact = core.contacts.create(admin, {"last_name": "Ng", "account_id": acme.id})
-    line = one_error_line(run("account", "delete", str(acme.id), "--yes"), 5)
-    assert "still has 1 contact" in line
-    core.contacts.delete(admin, contact.id)
+    core.contacts.create(admin, {"last_name": "Ng", "account_id": acme.id})
     result = run("account", "delete", str(acme.id), "--yes")
     assert result.exit_code == 0, result.output
     assert f"Deleted account {acme.id} · Acme." in result.stdout
     assert account_count(core, admin) == 0
+    assert core.recycle_bin.find(admin, "account", acme.id).related_count == 1
 
 
 def test_a_rep_cannot_delete_someone_elses_account(

@@ -12,11 +12,11 @@ def test_user_create_works_on_an_empty_database_and_the_user_can_sign_in(
 ) -> None:
     record = ok_json(
         run("user", "create", "--name", "Ada Ng", "--email", "Ada@Example.com", "--role", "admin",
-            "--password", "s3cret-pass", "--json")
+            "--password", "s3cret-passphrase", "--json")
     )  # fmt: skip
     assert record["email"] == "ada@example.com"
     assert "password_hash" not in record
-    assert core.auth.authenticate("ada@example.com", "s3cret-pass").id == record["id"]
+    assert core.auth.authenticate("ada@example.com", "s3cret-passphrase").id == record["id"]
 
 
 def test_user_create_asks_for_the_password_twice_without_echoing_it(
@@ -43,7 +43,7 @@ def test_user_create_refuses_bad_input_in_one_line_and_creates_nobody(
 
 def test_user_create_refuses_a_taken_email(run: Run, core: Opportune, admin: User) -> None:
     result = run("user", "create", "--name", "Again", "--email", admin.email, "--role", "rep",
-                 "--password", "long-enough")  # fmt: skip
+                 "--password", "long-enough-pass")  # fmt: skip
     assert "already exists" in one_error_line(result, 2)
     assert core.users.count() == 1
 

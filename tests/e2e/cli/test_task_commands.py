@@ -184,6 +184,9 @@ def test_delete_asks_and_a_rep_cannot_delete_someone_elses_task(
     note = core.activities.create(admin, {"kind": "note", "title": "Keep",
                                           "opportunity_id": deal.id})  # fmt: skip
     assert run("task", "delete", str(note.id), input="n\n").exit_code == 1
+    # The admin's opportunity is private: to the rep the note does not exist.
+    one_error_line(run("--user", rep.email, "task", "delete", str(note.id), "--yes"), 3)
+    core.sharing.set_org_default(None, "opportunity", "read")  # seen, but not the rep's
     one_error_line(run("--user", rep.email, "task", "delete", str(note.id), "--yes"), 4)
     assert activity_count(core, admin, deal) == 1
     deleted = run("task", "delete", str(note.id), "--yes")

@@ -91,7 +91,8 @@ def sf_token_for(core: Opportune) -> TokenFor:
 
     def make(user: User) -> str:
         assert user.id is not None
-        return core.auth.create_token(None, user.id, "salesforce tests").token
+        scopes = ["read", "write", "admin"] if user.is_admin else None
+        return core.auth.create_token(None, user.id, "salesforce tests", scopes=scopes).token
 
     return make
 

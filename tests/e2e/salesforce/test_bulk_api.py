@@ -34,7 +34,9 @@ def headers_for(core: Opportune) -> Callable[[User], Headers]:
 
     def make(user: User) -> Headers:
         assert user.id is not None
-        return {"Authorization": f"Bearer {core.auth.create_token(None, user.id, 'bulk').token}"}
+        scopes = ["read", "write", "admin"] if user.is_admin else None
+        token = core.auth.create_token(None, user.id, "bulk", scopes=scopes).token
+        return {"Authorization": f"Bearer {token}"}
 
     return make
 

@@ -116,12 +116,15 @@ def test_a_converted_lead_cannot_be_updated(sf: Salesforce, core: Opportune, adm
 
 def test_a_rep_may_not_delete_another_reps_lead(
     sf: Salesforce, sf_server: SfServer, sf_session: requests.Session,
-    sf_token_for: Callable[[User], str], rep: User,
+    sf_token_for: Callable[[User], str], rep: User, core: Opportune,
 ) -> None:  # fmt: skip
     lead_id = sf.Lead.create(LEAD)["id"]  # owned by the administrator
     as_rep = salesforce_client(sf_server, sf_token_for(rep), sf_session)
+    hidden = refused(SalesforceResourceNotFound, lambda: as_rep.Lead.delete(lead_id))
+    assert hidden[0]["errorCode"] == "NOT_FOUND"  # private: the rep cannot see it
+    core.sharing.set_org_default(None, "lead", "read")
     errors = refused(SalesforceRefusedRequest, lambda: as_rep.Lead.delete(lead_id))
-    assert errors[0]["errorCode"] == "INSUFFICIENT_ACCESS"  # a 403
+    assert errors[0]["errorCode"] == "INSUFFICIENT_ACCESS"  # seen, not changed: a 403
 
 
 def test_describe_global_and_describe(sf: Salesforce) -> None:

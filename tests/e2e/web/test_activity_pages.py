@@ -367,13 +367,14 @@ def test_deleting_in_the_panel_asks_first_and_reps_delete_only_their_own(
     records: Records,
     sign_in: SignIn,
 ) -> None:
+    core.users.update(None, rep.id or 0, {"manager_id": manager.id})  # the rep's manager
     mine = core.activities.create(
         rep, {"kind": "note", "title": "Mine", "lead_id": records.lead_id}
     )
     theirs = task(core, manager, "Theirs", lead_id=records.lead_id)
     token = sign_in(rep)
     panel = client.get(PANEL, params={"lead_id": records.lead_id}, headers=HX).text
-    assert 'hx-confirm="Delete the note “Mine”? This cannot be undone."' in panel
+    assert 'hx-confirm="Delete the note “Mine”? It goes to the recycle bin."' in panel
 
     refused = client.post(
         f"/activities/{theirs.id}/delete", params={"lead_id": records.lead_id}, headers=htmx(token)
@@ -399,6 +400,7 @@ def test_a_manager_deletes_a_reps_task(
     records: Records,
     sign_in: SignIn,
 ) -> None:
+    core.users.update(None, rep.id or 0, {"manager_id": manager.id})  # the rep's manager
     theirs = task(core, rep, "Rep's task", lead_id=records.lead_id)
     token = sign_in(manager)
     response = client.post(

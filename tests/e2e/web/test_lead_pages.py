@@ -92,6 +92,7 @@ def test_the_new_lead_form_shows_each_error_next_to_its_field_and_keeps_the_valu
 def test_a_new_lead_is_created_and_opened(
     client: TestClient, core: Opportune, rep: User, manager: User, sign_in: SignIn
 ) -> None:
+    core.sharing.set_org_default(None, "lead", "read")  # the rep still sees the manager's lead
     token = sign_in(rep)
     data = {
         "csrf_token": token, "last_name": "Hopper", "company": "Navy", "owner_id": str(manager.id),
@@ -246,6 +247,7 @@ def test_a_converted_lead_is_read_only_on_its_page(
 def test_a_rep_cannot_delete_someone_elses_lead_but_can_delete_their_own(
     client: TestClient, core: Opportune, rep: User, manager: User, sign_in: SignIn
 ) -> None:
+    core.sharing.set_org_default(None, "lead", "read_write")  # seen and editable, not deletable
     token = sign_in(rep)
     theirs = core.leads.create(manager, {"last_name": "Ng", "company": "Acme"})
     mine = core.leads.create(rep, {"last_name": "Lee", "company": "Globex"})

@@ -243,6 +243,7 @@ def test_a_bad_inline_value_keeps_the_input_open_with_its_error_and_changes_noth
 def test_an_edit_made_on_a_stale_page_is_refused_with_the_conflict_message(
     client: TestClient, core: Opportune, deal: Deal, rep: User, manager: User, sign_in: SignIn
 ) -> None:
+    core.sharing.set_org_default(None, "contact", "read_write")  # the manager may edit it
     token = sign_in(rep)
     assert 'name="expected_version" value="1"' in client.get(f"/contacts/{deal.ann}").text
     core.contacts.update(manager, deal.ann, {"title": "CTO"})
@@ -316,6 +317,7 @@ def test_the_contact_page_shows_its_account_and_its_opportunity_roles(
 def test_the_timeline_shows_a_change_with_labels_who_and_when(
     client: TestClient, core: Opportune, deal: Deal, rep: User, manager: User, sign_in: SignIn
 ) -> None:
+    core.sharing.set_org_default(None, "opportunity", "read_write")  # both see and edit it
     core.opportunities.update(
         manager, deal.opportunity, {"stage": "Qualification", "owner_id": manager.id}
     )
@@ -373,6 +375,7 @@ def test_closing_as_lost_needs_a_reason_and_then_records_it(
 def test_a_stage_move_from_a_stale_page_is_a_conflict(
     client: TestClient, core: Opportune, deal: Deal, rep: User, manager: User, sign_in: SignIn
 ) -> None:
+    core.sharing.set_org_default(None, "opportunity", "read_write")  # the manager may edit it
     token = sign_in(rep)
     core.opportunities.update(manager, deal.opportunity, {"stage": "Qualification"})
     response = client.post(
@@ -484,15 +487,19 @@ def test_every_change_needs_the_csrf_token(
     assert core.contacts.get(rep, deal.bo).last_name == "Smith"
 
 
-def test_deleting_a_record_asks_first_and_an_account_in_use_is_refused(
+def test_deleting_a_record_asks_first_and_an_account_goes_to_the_bin_with_its_records(
     client: TestClient, core: Opportune, deal: Deal, rep: User, sign_in: SignIn
 ) -> None:
     token = sign_in(rep)
     page = client.get(f"/opportunities/{deal.opportunity}").text
-    assert 'hx-confirm="Delete the opportunity Acme renewal? This cannot be undone."' in page
-    in_use = client.post(f"/accounts/{deal.account}/delete", headers=hx(token))
-    assert in_use.status_code == 409
-    assert "still has 2 contacts and 1 opportunity" in in_use.text
+    assert (
+        'hx-confirm="Delete the opportunity Acme renewal? It goes to the recycle bin, with '
+        'what belongs to it, until restored or purged."' in page
+    )
     gone = client.post(f"/opportunities/{deal.opportunity}/delete", headers=hx(token))
     assert (gone.status_code, gone.headers["HX-Redirect"]) == (204, "/opportunities")
     assert "Opportunity Acme renewal deleted." in client.get("/opportunities").text
+    account = client.post(f"/accounts/{deal.account}/delete", headers=hx(token))
+    assert (account.status_code, account.headers["HX-Redirect"]) == (204, "/accounts")
+    entry = core.recycle_bin.find(rep, "account", deal.account)
+    assert entry.related_count >= 2  # its two contacts (and what belongs to them)

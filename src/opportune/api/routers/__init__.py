@@ -7,6 +7,7 @@ from opportune.api.routers import accounts as accounts_and_contacts
 from opportune.api.routers import activities as activities_router
 from opportune.api.routers import (
     assignment,
+    audit,
     conversions,
     duplicates,
     exports,
@@ -16,7 +17,9 @@ from opportune.api.routers import (
     merges,
     opportunities,
     picklists,
+    recycle_bin,
     reports,
+    sharing,
     stages,
     users,
     web_forms,
@@ -43,5 +46,8 @@ api_router.include_router(conversions.mappings_router)
 for module in (imports, assignment, duplicates, merges, web_forms):
     api_router.include_router(module.router)
 api_router.include_router(reports.router)
+api_router.include_router(audit.router)
+api_router.include_router(sharing.router)
+api_router.include_router(recycle_bin.router)
 
 __all__ = ["api_router"]

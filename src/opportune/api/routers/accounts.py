@@ -48,12 +48,8 @@ IfMatch = Annotated[
         "the change is refused with 409 STALE_RECORD if the record changed since"
     ),
 ]
-# DELETE refuses with 409 DELETE_FAILED while other records still refer to the record.
+# DELETE moves the record, with what belongs to it, to the recycle bin; 409 for a merged one.
 DELETE_RESPONSES = error_responses(401, 403, 404, 409, 422)
-DELETE_RESPONSES[409] = {
-    **DELETE_RESPONSES[409],
-    "description": "Still referred to (DELETE_FAILED)",
-}
 
 
 # --- accounts -----------------------------------------------------------------------------

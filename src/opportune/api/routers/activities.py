@@ -93,7 +93,7 @@ def update_activity(
     "/activities/{activity_id}", status_code=204, responses=error_responses(401, 403, 404, 422)
 )
 def delete_activity(activity_id: ActivityId, user: CurrentUser, core: OpportuneDep) -> None:
-    """Delete the activity for good (reps only their own)."""
+    """Move the activity to the recycle bin (reps only their own)."""
     core.activities.delete(user, activity_id)
 
 

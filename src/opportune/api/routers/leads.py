@@ -92,7 +92,7 @@ def update_lead(
 
 @router.delete("/{lead_id}", status_code=204, responses=error_responses(401, 403, 404, 422))
 def delete_lead(lead_id: LeadId, user: CurrentUser, core: OpportuneDep) -> None:
-    """Delete the lead for good (reps only their own leads)."""
+    """Move the lead to the recycle bin with its activities (reps only their own leads)."""
     core.leads.delete(user, lead_id)
 
 

@@ -12,6 +12,8 @@ from opportune.api.deps import CurrentUser, OpportuneDep
 from opportune.api.schemas import (
     MAX_ID,
     IssuedTokenOut,
+    SignedOutOut,
+    SignOutEverywhere,
     TokenCreate,
     TokenOut,
     UserOut,
@@ -51,7 +53,9 @@ def list_tokens(user: CurrentUser, core: OpportuneDep) -> list[TokenOut]:
 @router.post("/tokens", status_code=201, responses=error_responses(400, 401, 403, 422))
 def create_token(body: TokenCreate, user: CurrentUser, core: OpportuneDep) -> IssuedTokenOut:
     """Create an API token for yourself. The token is in this response only: keep it."""
-    issued = core.auth.create_token(user, _id(user), body.name, body.expires_in_days)
+    issued = core.auth.create_token(
+        user, _id(user), body.name, body.expires_in_days, scopes=body.scopes
+    )
     return IssuedTokenOut.of(issued)
 
 
@@ -59,6 +63,17 @@ def create_token(body: TokenCreate, user: CurrentUser, core: OpportuneDep) -> Is
 def revoke_token(token_id: TokenId, user: CurrentUser, core: OpportuneDep) -> None:
     """Revoke one of your tokens; it stops working at once."""
     core.auth.revoke_token(user, _id(user), token_id)
+
+
+@router.post("/logout-everywhere", responses=error_responses(401, 403, 422))
+def logout_everywhere(
+    user: CurrentUser, core: OpportuneDep, body: SignOutEverywhere | None = None
+) -> SignedOutOut:
+    """End every browser session of yours (including the one making this call); with
+    ``revoke_tokens`` also revoke all your API tokens (including one making this call)."""
+    revoke = body.revoke_tokens if body else False
+    ended = core.sessions.sign_out_everywhere(user, _id(user), revoke_tokens=revoke)
+    return SignedOutOut(user_id=ended.user_id, tokens_revoked=ended.tokens_revoked)
 
 
 @router.get("/notifications", responses=error_responses(401, 422))

@@ -6,8 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
-from opportune.api.deps import AdminUser, OpportuneDep
-from opportune.api.schemas import MAX_ID, UserCreate, UserOut, UserUpdate, error_responses
+from opportune.api.deps import AdminUser, CurrentUser, OpportuneDep
+from opportune.api.schemas import (
+    MAX_ID,
+    SignedOutOut,
+    SignOutEverywhere,
+    UserCreate,
+    UserOut,
+    UserUpdate,
+    error_responses,
+)
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -37,7 +45,22 @@ def get_user(user_id: UserId, admin: AdminUser, core: OpportuneDep) -> UserOut:
 
 
 @router.patch("/{user_id}", responses=error_responses(400, 401, 403, 404, 422))
-def update_user(user_id: UserId, body: UserUpdate, admin: AdminUser, core: OpportuneDep) -> UserOut:
-    """Change a user's name, email, role, password or active flag. Deactivated users'
-    tokens and sessions stop working."""
-    return UserOut.of(core.users.update(admin, user_id, body.model_dump(exclude_unset=True)))
+def update_user(
+    user_id: UserId, body: UserUpdate, caller: CurrentUser, core: OpportuneDep
+) -> UserOut:
+    """Change a user's name, email, role, password or active flag (administrators only; a
+    non-administrator's try, such as raising their own role, is refused and audited).
+    Deactivated users' tokens and sessions stop working; a new password ends the user's
+    browser sessions."""
+    return UserOut.of(core.users.update(caller, user_id, body.model_dump(exclude_unset=True)))
+
+
+@router.post("/{user_id}/logout-everywhere", responses=error_responses(401, 403, 404, 422))
+def logout_user_everywhere(
+    user_id: UserId, admin: AdminUser, core: OpportuneDep, body: SignOutEverywhere | None = None
+) -> SignedOutOut:
+    """End every browser session of a user and, with ``revoke_tokens``, revoke all their
+    API tokens (for example when a laptop is lost)."""
+    revoke = body.revoke_tokens if body else False
+    ended = core.sessions.sign_out_everywhere(admin, user_id, revoke_tokens=revoke)
+    return SignedOutOut(user_id=ended.user_id, tokens_revoked=ended.tokens_revoked)

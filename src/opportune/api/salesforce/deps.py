@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from opportune.api.deps import OpportuneDep
+from opportune.domain.security import scope_needed
 from opportune.domain.users import User
 from opportune.errors import AuthenticationError, NotFoundError
+from opportune.services.permissions import limit_to_scopes, require_scope
 
 MIN_VERSION = 50
 MAX_VERSION = 62
@@ -18,14 +20,19 @@ _VERSION = re.compile(r"v(\d{2})\.0")
 
 
 def salesforce_user(request: Request, core: OpportuneDep) -> User:
-    """The caller, from an Opportune API token sent as the session id (``Bearer``)."""
+    """The caller, from an Opportune API token sent as the session id (``Bearer``),
+    limited to the token's scopes."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() not in {"bearer", "oauth"} or not token.strip():
         raise AuthenticationError("Session expired or invalid")
     try:
-        return core.auth.user_for_token(token.strip())
+        access = core.auth.token_access(token.strip())
     except AuthenticationError as exc:
         raise AuthenticationError("Session expired or invalid") from exc
+    # The same rule as the REST API: read-only tokens may only read.
+    limit_to_scopes(access.scopes)
+    require_scope(scope_needed(request.method, admin_endpoint=False))
+    return access.user
 
 
 def api_version(version: Annotated[str, Path(description="v50.0 to v62.0")]) -> str:

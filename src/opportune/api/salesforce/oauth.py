@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
 from opportune.api.deps import OpportuneDep
-from opportune.errors import AuthenticationError, ValidationError
+from opportune.errors import AuthenticationError, RateLimitError, ValidationError
 from opportune.services.salesforce import oauth
 
 router = APIRouter()
@@ -37,7 +37,8 @@ def token(
         grant = oauth.password_grant(core.auth, form, instance_url)
     except ValidationError as exc:
         return _oauth_error(exc.fields[0].code, exc.fields[0].message)
-    except AuthenticationError:
+    except (AuthenticationError, RateLimitError):
+        # A locked-out user gets the same answer as Salesforce gives: no hint either way.
         return _oauth_error("invalid_grant", "authentication failure")
     return JSONResponse(grant.as_dict(), headers=_NO_STORE)
 

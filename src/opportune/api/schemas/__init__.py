@@ -262,8 +262,13 @@ class UserUpdate(RequestModel):
     name: str | None = None
     email: str | None = None
     role: Role | None = None
-    password: str | None = Field(default=None, description="At least 8 characters")
+    password: str | None = Field(default=None, description="At least 12 characters")
     is_active: StrictBool | None = None
+    manager_id: StrictInt | None = Field(
+        default=None,
+        description="The user's manager (null for none); managers see and edit "
+        "what their reports own",
+    )
 
 
 class UserCreate(UserUpdate):
@@ -272,7 +277,7 @@ class UserCreate(UserUpdate):
     name: str
     email: str
     role: Role
-    password: str = Field(description="At least 8 characters")
+    password: str = Field(description="At least 12 characters")
 
 
 class TokenCreate(RequestModel):
@@ -282,6 +287,27 @@ class TokenCreate(RequestModel):
     expires_in_days: StrictInt | None = Field(
         default=None, description="1 to 3650; without it the token never expires"
     )
+    scopes: list[str] | None = Field(
+        default=None,
+        description="Any of read, write, admin (admin only for administrators); "
+        "default read and write. Read allows GET; write every other method; admin the "
+        "administration endpoints",
+    )
+
+
+class SignOutEverywhere(RequestModel):
+    """Options of "sign out everywhere"."""
+
+    revoke_tokens: bool = Field(
+        default=False, description="Also revoke every API token (scripts, integrations)"
+    )
+
+
+class SignedOutOut(BaseModel):
+    """What "sign out everywhere" did."""
+
+    user_id: int
+    tokens_revoked: int
 
 
 # --- responses ----------------------------------------------------------------------------
@@ -391,6 +417,7 @@ class UserOut(BaseModel):
     role: Role
     is_active: bool
     created_at: datetime | None
+    manager_id: int | None = None
 
     @classmethod
     def of(cls, user: User) -> UserOut:
@@ -398,7 +425,7 @@ class UserOut(BaseModel):
         assert user.id is not None
         return cls(
             id=user.id, name=user.name, email=user.email, role=user.role,
-            is_active=user.is_active, created_at=user.created_at,
+            is_active=user.is_active, created_at=user.created_at, manager_id=user.manager_id,
         )  # fmt: skip
 
 
@@ -412,6 +439,7 @@ class TokenOut(BaseModel):
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
+    scopes: list[str]
 
 
 class IssuedTokenOut(BaseModel):
@@ -421,8 +449,12 @@ class IssuedTokenOut(BaseModel):
     name: str
     token: str = Field(description="Send as `Authorization: Bearer <token>`")
     expires_at: datetime | None
+    scopes: list[str]
 
     @classmethod
     def of(cls, issued: IssuedToken) -> IssuedTokenOut:
         """The response for a newly issued token."""
-        return cls(id=issued.id, name=issued.name, token=issued.token, expires_at=issued.expires_at)
+        return cls(
+            id=issued.id, name=issued.name, token=issued.token, expires_at=issued.expires_at,
+            scopes=list(issued.scopes),
+        )  # fmt: skip

@@ -13,6 +13,7 @@ from opportune.db.repositories.duplicates import DuplicateRepository
 from opportune.db.repositories.history import FieldHistoryRepository
 from opportune.db.repositories.imports import ImportRepository
 from opportune.db.repositories.leads import LeadRepository
+from opportune.db.repositories.login_attempts import LoginAttemptRepository
 from opportune.db.repositories.merges import MergeRepository
 from opportune.db.repositories.notifications import NotificationRepository
 from opportune.db.repositories.opportunities import (
@@ -22,6 +23,7 @@ from opportune.db.repositories.opportunities import (
     StageRepository,
 )
 from opportune.db.repositories.picklists import PicklistRepository
+from opportune.db.repositories.sharing import SharingRepository
 from opportune.db.repositories.sobject_rows import SObjectRowRepository
 from opportune.db.repositories.stage_periods import StagePeriodRepository
 from opportune.db.repositories.users import UserRepository
@@ -40,12 +42,14 @@ __all__ = [
     "FieldHistoryRepository",
     "ImportRepository",
     "LeadRepository",
+    "LoginAttemptRepository",
     "MergeRepository",
     "NotificationRepository",
     "OpportunityHistoryRepository",
     "OpportunityRepository",
     "PicklistRepository",
     "SObjectRowRepository",
+    "SharingRepository",
     "StagePeriodRepository",
     "StageRepository",
     "UserRepository",

@@ -26,10 +26,12 @@ from opportune.db import tables as t
 from opportune.db.match_keys import KEY_SOURCES, keys_of, with_keys
 from opportune.db.repositories._common import new_id
 from opportune.db.repositories._keyset import Keyset, KeysetRequest
+from opportune.db.visibility import visibility_filters
 from opportune.domain.accounts import Account
 from opportune.domain.contacts import Contact
 from opportune.domain.listing import Page
 from opportune.domain.opportunities import ContactRole, Opportunity
+from opportune.domain.sharing import Viewer
 
 ACCOUNT_COLUMNS = tuple(f.name for f in dataclasses.fields(Account))
 CONTACT_COLUMNS = tuple(f.name for f in dataclasses.fields(Contact))
@@ -49,6 +51,7 @@ class AccountListQuery:
     created_from: datetime | None = None
     created_to: datetime | None = None
     search: str | None = None
+    viewer: Viewer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +64,11 @@ class ContactListQuery:
     created_from: datetime | None = None
     created_to: datetime | None = None
     search: str | None = None
+    viewer: Viewer | None = None
 
 
 class AccountRepository:
-    """Accounts: single rows, the parent chain, dependants and keyset-paginated lists."""
+    """Accounts: single rows, the parent chain and keyset-paginated lists."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -101,13 +105,15 @@ class AccountRepository:
         """How many accounts exist."""
         return _count(self.conn, t.accounts)
 
-    def names(self, ids: Iterable[int]) -> dict[int, str]:
-        """The names of the accounts with these ids (ids without an account left out)."""
+    def names(self, ids: Iterable[int], viewer: Viewer | None = None) -> dict[int, str]:
+        """The names of the accounts with these ids (ids without an account, or of accounts
+        ``viewer`` may not read when given, left out)."""
         wanted = set(ids)
         if not wanted:
             return {}
         c = t.accounts.c
-        rows = self.conn.execute(select(c.id, c.name).where(c.id.in_(wanted)))
+        visible = visibility_filters("account", viewer)
+        rows = self.conn.execute(select(c.id, c.name).where(c.id.in_(wanted), *visible))
         return {row.id: row.name for row in rows}
 
     def ancestor_ids(self, account_id: int) -> list[int]:
@@ -125,27 +131,13 @@ class AccountRepository:
             current = parent
         return found
 
-    def dependants(self, account_id: int) -> dict[str, int]:
-        """How many records still refer to the account, by kind (kinds with none left out)."""
-        counts = {
-            "contact": _count(self.conn, t.contacts, t.contacts.c.account_id == account_id),
-            "opportunity": _count(
-                self.conn, t.opportunities, t.opportunities.c.account_id == account_id
-            ),
-            "child account": _count(
-                self.conn, t.accounts, t.accounts.c.parent_account_id == account_id
-            ),
-            "activity": _count(self.conn, t.activities, t.activities.c.account_id == account_id),
-        }
-        return {kind: n for kind, n in counts.items() if n}
-
     def page(self, query: AccountListQuery) -> Page[Account]:
         """One page of accounts matching ``query``, in its sort order, with neighbour cursors."""
         return ACCOUNT_PAGES.page(self.conn, _account_filters(query), query.request)
 
 
 class ContactRepository:
-    """Contacts: single rows, an account's contacts, dependants and keyset-paginated lists."""
+    """Contacts: single rows, an account's contacts and keyset-paginated lists."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -182,23 +174,29 @@ class ContactRepository:
         """How many contacts exist."""
         return _count(self.conn, t.contacts)
 
-    def of_account(self, account_id: int) -> list[Contact]:
-        """An account's contacts by name (last name, then first name)."""
+    def of_account(self, account_id: int, viewer: Viewer | None = None) -> list[Contact]:
+        """An account's contacts by name (last name, then first name); with ``viewer``,
+        only those they may read."""
         c = t.contacts.c
+        visible = visibility_filters("contact", viewer)
         stmt = (
             select(t.contacts)
-            .where(c.account_id == account_id, c.merged_into_id.is_(None))
+            .where(c.account_id == account_id, c.merged_into_id.is_(None), *visible)
             .order_by(c.last_name, func.coalesce(c.first_name, ""), c.id)
         )
         return [_contact(row) for row in self.conn.execute(stmt).mappings()]
 
-    def opportunity_roles(self, contact_id: int) -> list[tuple[ContactRole, Opportunity]]:
-        """The contact's roles with their opportunities, latest close date first."""
+    def opportunity_roles(
+        self, contact_id: int, viewer: Viewer | None = None
+    ) -> list[tuple[ContactRole, Opportunity]]:
+        """The contact's roles with their opportunities, latest close date first; with
+        ``viewer``, only on opportunities they may read."""
         roles, opps = t.opportunity_contact_roles, t.opportunities
+        visible = visibility_filters("opportunity", viewer)
         stmt = (
             select(roles.c.id.label("role_id"), roles.c.role, roles.c.is_primary, opps)
             .join(opps, opps.c.id == roles.c.opportunity_id)
-            .where(roles.c.contact_id == contact_id)
+            .where(roles.c.contact_id == contact_id, *visible)
             .order_by(opps.c.close_date.desc(), opps.c.id, roles.c.id)
         )
         found = []
@@ -208,15 +206,6 @@ class ContactRepository:
             role = ContactRole(opp.id, contact_id, row["role"], row["is_primary"], row["role_id"])
             found.append((role, opp))
         return found
-
-    def dependants(self, contact_id: int) -> dict[str, int]:
-        """How many records still refer to the contact, by kind (kinds with none left out)."""
-        roles = t.opportunity_contact_roles
-        counts = {
-            "contact role": _count(self.conn, roles, roles.c.contact_id == contact_id),
-            "activity": _count(self.conn, t.activities, t.activities.c.contact_id == contact_id),
-        }
-        return {kind: n for kind, n in counts.items() if n}
 
     def page(self, query: ContactListQuery) -> Page[Contact]:
         """One page of contacts matching ``query``, in its sort order, with neighbour cursors."""
@@ -263,6 +252,7 @@ def _account_filters(query: AccountListQuery) -> list[ColumnElement[bool]]:
     filters.append(c.merged_into_id.is_(None))  # merged accounts are kept but not listed
     filters.extend(_created(c.created_at, query.created_from, query.created_to))
     filters.extend(_words(query.search, (c.name, c.website)))
+    filters.extend(visibility_filters("account", query.viewer))
     return filters
 
 
@@ -272,6 +262,7 @@ def _contact_filters(query: ContactListQuery) -> list[ColumnElement[bool]]:
     filters.append(c.merged_into_id.is_(None))  # merged contacts are kept but not listed
     filters.extend(_created(c.created_at, query.created_from, query.created_to))
     filters.extend(_words(query.search, (c.first_name, c.last_name, c.email)))
+    filters.extend(visibility_filters("contact", query.viewer))
     return filters
 
 

@@ -29,8 +29,10 @@ from sqlalchemy import (
 
 from opportune.db import tables as t
 from opportune.db.repositories._common import new_id
+from opportune.db.visibility import visibility_filters
 from opportune.domain.activities import OPEN, PRIORITIES, Activity, ActivityKind
 from opportune.domain.listing import Cursor, Page
+from opportune.domain.sharing import Viewer
 
 ACTIVITY_COLUMNS = tuple(f.name for f in dataclasses.fields(Activity))
 # The table each relation field points at.
@@ -215,11 +217,14 @@ class ActivityRepository:
         stmt = stmt.order_by(a.c.created_at.desc(), a.c.id.desc()).limit(limit)
         return list(self.conn.execute(stmt).mappings())
 
-    def names_of(self, refs: Mapping[str, Iterable[int]]) -> dict[tuple[str, int], str]:
+    def names_of(
+        self, refs: Mapping[str, Iterable[int]], viewer: Viewer | None = None
+    ) -> dict[tuple[str, int], str]:
         """The names of related records, keyed by ``(relation field, id)``: one query per kind.
 
         Leads and contacts are named by first and last name, accounts and opportunities
-        by their name; ids of records that do not exist are left out.
+        by their name; ids of records that do not exist, or that ``viewer`` (when given)
+        may not read, are left out.
         """
         names: dict[tuple[str, int], str] = {}
         for field, ids in refs.items():
@@ -231,7 +236,8 @@ class ActivityRepository:
                 stmt = select(table.c.id, table.c.name)
             else:
                 stmt = select(table.c.id, table.c.first_name, table.c.last_name)
-            for row in self.conn.execute(stmt.where(table.c.id.in_(wanted))):
+            visible = visibility_filters(field.removesuffix("_id"), viewer, table)
+            for row in self.conn.execute(stmt.where(table.c.id.in_(wanted), *visible)):
                 parts = row[1:]
                 names[(field, row[0])] = " ".join(p for p in parts if p)
         return names

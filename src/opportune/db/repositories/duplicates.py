@@ -39,6 +39,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSON
 
 from opportune.db import tables as t
+from opportune.db.visibility import OWNED_TABLES, visible_clause
+from opportune.domain.sharing import Viewer
 
 _PERSON = ("first_name", "last_name", "email", "phone", "mobile_phone", "title")
 _VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -76,6 +78,8 @@ class ReportQuery:
     status: str = "open"
     offset: int = 0
     limit: int = 50
+    # Only pairs whose both records this viewer may read (None: every pair).
+    viewer: Viewer | None = None
 
 
 class DuplicateRepository:
@@ -434,4 +438,19 @@ def _report_filters(query: ReportQuery) -> list[ColumnElement[bool]]:
         where.append(rep.object_type == query.object_type)
     if query.rule_id is not None:
         where.append(rep.rule_id == query.rule_id)
+    return where + _visible_pairs(query.viewer)
+
+
+def _visible_pairs(viewer: Viewer | None) -> list[ColumnElement[bool]]:
+    """Report rows both of whose records ``viewer`` may read."""
+    rep = t.duplicate_reports.c
+    where: list[ColumnElement[bool]] = []
+    for kind in ("lead", "contact", "account"):
+        clause = visible_clause(kind, viewer)
+        if clause is None:
+            continue
+        readable = select(OWNED_TABLES[kind].c.id).where(clause)
+        for type_column, id_column in ((rep.object_type, rep.record_id),
+                                       (rep.other_type, rep.other_id)):  # fmt: skip
+            where.append(or_(type_column != kind, id_column.in_(readable)))
     return where

@@ -25,6 +25,7 @@ from opportune.db.match_keys import KEY_SOURCES, keys_of, with_keys
 from opportune.db.repositories._common import new_id
 from opportune.db.repositories._keyset import Keyset, KeysetRequest
 from opportune.db.search import search_filters
+from opportune.db.visibility import visibility_filters
 from opportune.domain.leads import Lead
 from opportune.domain.listing import LeadListQuery, Page
 
@@ -127,6 +128,7 @@ def _lead_filters(query: LeadListQuery, dialect: str) -> list[ColumnElement[bool
     if query.queue_ids is not None:
         filters.append(c.queue_id.in_(query.queue_ids))
     filters.extend(search_filters(query.search, dialect))
+    filters.extend(visibility_filters("lead", query.viewer))
     return filters
 
 

@@ -27,10 +27,12 @@ from opportune.db import tables as t
 from opportune.db.repositories._common import new_id
 from opportune.db.repositories._keyset import Keyset, KeysetRequest
 from opportune.db.repositories.stage_periods import StageEntry, StagePeriodRepository
+from opportune.db.visibility import visibility_filters
 from opportune.domain.history import StageSnapshot
 from opportune.domain.listing import Page
 from opportune.domain.opportunities import ContactRole, Opportunity
 from opportune.domain.picklists import PicklistValue
+from opportune.domain.sharing import Viewer
 from opportune.domain.stages import Stage
 
 OPPORTUNITY_COLUMNS = tuple(f.name for f in dataclasses.fields(Opportunity))
@@ -64,6 +66,8 @@ class OpportunityQuery:
     created_from: datetime | None = None
     created_to: datetime | None = None
     stage_entered_before: datetime | None = None
+    # Whose access rules apply (None: everything).
+    viewer: Viewer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +304,7 @@ def _filters(query: OpportunityQuery) -> list[ColumnElement[bool]]:
         filters.append(c.close_date <= query.close_to)
     filters.extend(_name_contains(word) for word in (query.search or "").split())
     filters.extend(_report_filters(query))
+    filters.extend(visibility_filters("opportunity", query.viewer))
     return filters
 
 

@@ -10,6 +10,8 @@ from sqlalchemy import ColumnElement, Connection, Table, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from opportune.db import tables as t
+from opportune.db.repositories.sobjects import table_visibility
+from opportune.domain.sharing import Viewer
 from opportune.errors import ValidationError
 
 KEY_COLUMNS = frozenset({"external_id", "salesforce_id"})
@@ -23,10 +25,14 @@ class SObjectRowRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def find_by_key(self, table: str, column: str, value: str) -> list[int]:
-        """The ids of the rows whose key ``column`` (external_id, salesforce_id) is ``value``."""
+    def find_by_key(
+        self, table: str, column: str, value: str, viewer: Viewer | None = None
+    ) -> list[int]:
+        """The ids of the rows whose key ``column`` (external_id, salesforce_id) is ``value``
+        (only those ``viewer`` may read, when given)."""
         rows = _table(table)
-        stmt = select(rows.c.id).where(_key(rows, column) == value).order_by(rows.c.id)
+        stmt = select(rows.c.id).where(_key(rows, column) == value, *_visible(rows, viewer))
+        stmt = stmt.order_by(rows.c.id)
         return list(self.conn.execute(stmt).scalars())
 
     def set_keys(self, table: str, record_id: int, values: Mapping[str, str | None]) -> None:
@@ -43,10 +49,19 @@ class SObjectRowRepository:
             message = f"Another record already has this {column}: {values[column]!r}"
             raise ValidationError.single(column, "DUPLICATE_VALUE", message) from exc
 
-    def exists(self, table: str, record_id: int, row_filter: str | None = None) -> bool:
-        """True when the row exists (and passes the object's row filter)."""
+    def exists(
+        self,
+        table: str,
+        record_id: int,
+        row_filter: str | None = None,
+        viewer: Viewer | None = None,
+    ) -> bool:
+        """True when the row exists (and passes the object's row filter, and ``viewer``,
+        when given, may read it)."""
         rows = _table(table)
-        stmt = select(rows.c.id).where(rows.c.id == record_id, _filter(rows, row_filter))
+        stmt = select(rows.c.id).where(
+            rows.c.id == record_id, _filter(rows, row_filter), *_visible(rows, viewer)
+        )
         return self.conn.execute(stmt).first() is not None
 
     def changed_ids(
@@ -55,16 +70,27 @@ class SObjectRowRepository:
         column: str,
         window: tuple[datetime, datetime],
         row_filter: str | None = None,
+        viewer: Viewer | None = None,
     ) -> list[int]:
-        """The ids of the rows whose moment ``column`` (updated_at...) is in the window."""
+        """The ids of the rows whose moment ``column`` (updated_at...) is in the window
+        (only those ``viewer`` may read, when given)."""
         rows = _table(table)
         start, end = window
         stmt = (
             select(rows.c.id)
-            .where(rows.c[column].between(start, end), _filter(rows, row_filter))
+            .where(
+                rows.c[column].between(start, end),
+                _filter(rows, row_filter),
+                *_visible(rows, viewer),
+            )
             .order_by(rows.c.id)
         )
         return list(self.conn.execute(stmt).scalars())
+
+
+def _visible(rows: Table, viewer: Viewer | None) -> list[ColumnElement[bool]]:
+    clause = table_visibility(rows.name, viewer, rows)
+    return [] if clause is None else [clause]
 
 
 def _table(name: str) -> Table:

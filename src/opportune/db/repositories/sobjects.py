@@ -4,6 +4,10 @@ Each field's :class:`~opportune.domain.salesforce.objects.Source` becomes a colu
 expression: picklist labels and parent records come through LEFT OUTER JOINs on
 aliased tables (one per relationship or picklist, shared by every use), so a page of
 records is one statement. Filter values are always bound parameters.
+
+Record-level access (:mod:`opportune.db.visibility`) limits the queried object's rows in
+the WHERE clause and each joined parent in its join's ON clause: a parent the viewer may
+not read comes back null, as Salesforce returns a relationship to a record one cannot see.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from opportune.db import tables
+from opportune.db.visibility import visible_clause
 from opportune.domain.salesforce.objects import (
     Column,
     Constant,
@@ -61,11 +66,26 @@ from opportune.domain.salesforce.soql_plan import (
     Span,
     Target,
 )
+from opportune.domain.sharing import Viewer
 
-__all__ = ["SObjectRepository"]
+__all__ = ["OBJECT_TYPES", "SObjectRepository", "table_visibility"]
 
 Expr = ColumnElement[Any]
 Row = tuple[object, ...]
+# The record-level object type of each table behind a Salesforce object (others: public).
+OBJECT_TYPES = {"leads": "lead", "accounts": "account", "contacts": "contact",
+                 "opportunities": "opportunity", "activities": "activity"}  # fmt: skip
+
+
+def table_visibility(
+    table_name: str, viewer: Viewer | None, table: FromClause | None = None
+) -> ColumnElement[bool] | None:
+    """The rows of the table called ``table_name`` (or ``table``, an alias of it) that
+    ``viewer`` may read; None when every row is readable (users, picklists...)."""
+    object_type = OBJECT_TYPES.get(table_name)
+    if object_type is None:
+        return None
+    return visible_clause(object_type, viewer, table)  # type: ignore[arg-type]
 
 
 class SObjectRepository:
@@ -75,10 +95,11 @@ class SObjectRepository:
         self.conn = conn
         self.sqlite = conn.dialect.name == "sqlite"
 
-    def count(self, plan: Plan, visibility: Resolved | None) -> int:
-        """How many rows (records, or groups) match, before LIMIT and OFFSET."""
-        builder = _Builder(plan.sobject, self.sqlite)
-        where = builder.where(plan.where, visibility)
+    def count(self, plan: Plan, viewer: Viewer | None) -> int:
+        """How many rows (records, or groups) ``viewer`` may read match, before LIMIT and
+        OFFSET (``viewer`` None: every row)."""
+        builder = _Builder(plan.sobject, self.sqlite, viewer)
+        where = builder.where(plan.where)
         if plan.group_by:
             keys = [builder.value(t).label(f"g{i}") for i, t in enumerate(plan.group_by)]
             groups = select(*keys).select_from(builder.from_clause()).where(*where)
@@ -91,16 +112,16 @@ class SObjectRepository:
         return int(self.conn.execute(stmt).scalar_one())
 
     def rows(
-        self, plan: Plan, visibility: Resolved | None, *, offset: int, limit: int | None
+        self, plan: Plan, viewer: Viewer | None, *, offset: int, limit: int | None
     ) -> list[Row]:
         """The rows of a window: one value per output, one id per parent relationship,
         then the record's own id.
 
         A polymorphic field's value is the tuple of its options' ids. For aggregate plans
-        the values are the outputs only.
+        the values are the outputs only. Only rows ``viewer`` may read come back.
         """
-        builder = _Builder(plan.sobject, self.sqlite)
-        where = builder.where(plan.where, visibility)
+        builder = _Builder(plan.sobject, self.sqlite, viewer)
+        where = builder.where(plan.where)
         if plan.aggregated:
             stmt, width = _aggregate_select(builder, plan, where)
         else:
@@ -187,10 +208,11 @@ def _direction(expr: Expr, descending: bool, nulls_first: bool) -> Expr:
 class _Builder:
     """The FROM clause of one statement and the expressions that read over it."""
 
-    def __init__(self, root: SObject, sqlite: bool) -> None:
+    def __init__(self, root: SObject, sqlite: bool, viewer: Viewer | None = None) -> None:
         self.sobject = root
         self.root: FromClause = tables.metadata.tables[root.table]
         self.sqlite = sqlite
+        self.viewer = viewer
         # Joins in the order they must be written, by what they join.
         self.joins: dict[tuple[str, str], tuple[FromClause, ColumnElement[bool]]] = {}
 
@@ -212,13 +234,23 @@ class _Builder:
             conditions.append(table.c.merged_into_id.is_(None))
         return conditions
 
-    def where(
-        self, where: Resolved | None, visibility: Resolved | None
-    ) -> list[ColumnElement[bool]]:
+    def where(self, where: Resolved | None) -> list[ColumnElement[bool]]:
         """The WHERE conditions: the object's rows, the query's filter, the visibility."""
         conditions = self.base_filter()
-        conditions += [self.condition(c) for c in (where, visibility) if c is not None]
-        return conditions
+        if where is not None:
+            conditions.append(self.condition(where))
+        visible = self.visible(self.sobject.table, self.root)
+        return conditions if visible is None else [*conditions, visible]
+
+    def visible(self, table_name: str, table: FromClause) -> ColumnElement[bool] | None:
+        """The rows of ``table`` (the table called ``table_name``, or an alias of it) the
+        viewer may read; None when every row is readable."""
+        return table_visibility(table_name, self.viewer, table)
+
+    def _join_on(self, table_name: str, alias: FromClause, on: ColumnElement[bool]) -> Any:
+        """A parent's join condition, limited to parents the viewer may read."""
+        visible = self.visible(table_name, alias)
+        return on if visible is None else and_(on, visible)
 
     # --- tables ----------------------------------------------------------------------
 
@@ -230,7 +262,8 @@ class _Builder:
             assert isinstance(source, Reference)
             target = tables.metadata.tables[_table_of(source.target)]
             alias = target.alias(f"p_{relationship.name.lower()}")
-            self.joins[key] = (alias, alias.c.id == self.root.c[source.column])
+            on = alias.c.id == self.root.c[source.column]
+            self.joins[key] = (alias, self._join_on(target.name, alias, on))
         return self.joins[key][0]
 
     def parent_keys(self, relationship: SfField) -> list[Expr]:
@@ -246,7 +279,8 @@ class _Builder:
         if key not in self.joins:
             target = tables.metadata.tables[_table_of(option.target)]
             alias = target.alias(f"o_{option.column}")
-            self.joins[key] = (alias, alias.c.id == owner.c[option.column])
+            on = alias.c.id == owner.c[option.column]
+            self.joins[key] = (alias, self._join_on(target.name, alias, on))
         return self.joins[key][0]
 
     def _label(self, owner: FromClause, owner_key: str, source: Label) -> FromClause:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Connection,
     func,
     insert,
+    literal,
     select,
     update,
 )
@@ -18,6 +19,9 @@ from sqlalchemy import (
 from opportune.db import tables as t
 from opportune.db.repositories._common import new_id
 from opportune.domain.users import Role, User
+
+# Deeper reporting lines than this are not followed (no real organisation has one).
+MAX_DEPTH = 50
 
 
 class UserRepository:
@@ -46,6 +50,29 @@ class UserRepository:
         """The subset of ``ids`` that are active users."""
         stmt = select(t.users.c.id).where(t.users.c.id.in_(list(ids)), t.users.c.is_active)
         return set(self.conn.execute(stmt).scalars())
+
+    def managers_above(self, user_id: int) -> list[int]:
+        """The user's manager, that manager's manager, and so on up the reporting line."""
+        up = select(t.users.c.manager_id.label("id"), literal(1).label("depth"))
+        up = up.where(t.users.c.id == user_id, t.users.c.manager_id.is_not(None))
+        chain = up.cte("chain", recursive=True)
+        step = select(t.users.c.manager_id, chain.c.depth + 1).join(
+            chain, t.users.c.id == chain.c.id
+        )
+        # The depth cap stops a loop that bad data might hold from running forever.
+        step = step.where(t.users.c.manager_id.is_not(None), chain.c.depth < MAX_DEPTH)
+        chain = chain.union(step)
+        rows = self.conn.execute(select(chain.c.id).order_by(chain.c.depth))
+        return list(rows.scalars())
+
+    def reports_below(self, user_id: int) -> set[int]:
+        """Everyone who reports to the user, directly or through others."""
+        down = select(t.users.c.id, literal(1).label("depth"))
+        down = down.where(t.users.c.manager_id == user_id)
+        tree = down.cte("tree", recursive=True)
+        step = select(t.users.c.id, tree.c.depth + 1).join(tree, t.users.c.manager_id == tree.c.id)
+        tree = tree.union(step.where(tree.c.depth < MAX_DEPTH))
+        return set(self.conn.execute(select(tree.c.id)).scalars()) - {user_id}
 
     def count(self) -> int:
         """How many users exist."""
@@ -85,6 +112,20 @@ class UserRepository:
         stmt = update(t.api_tokens).where(t.api_tokens.c.id == token_id).values(last_used_at=when)
         self.conn.execute(stmt)
 
+    def end_sessions(self, user_id: int, when: datetime) -> None:
+        """End the user's browser sessions started at or before ``when``."""
+        stmt = update(t.users).where(t.users.c.id == user_id).values(sessions_valid_after=when)
+        self.conn.execute(stmt)
+
+    def revoke_all_tokens(self, user_id: int, when: datetime) -> int:
+        """Revoke every unrevoked token of a user; return how many."""
+        stmt = (
+            update(t.api_tokens)
+            .where(t.api_tokens.c.user_id == user_id, t.api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=when)
+        )
+        return int(self.conn.execute(stmt).rowcount)
+
     def revoke_token(self, token_id: int, user_id: int, when: datetime) -> bool:
         """Revoke one of a user's tokens; return False when there is no such token."""
         stmt = (
@@ -105,6 +146,8 @@ def _user(row: Any) -> User:
         password_hash=m["password_hash"],
         is_active=m["is_active"],
         created_at=m["created_at"],
+        manager_id=m["manager_id"],
+        sessions_valid_after=m["sessions_valid_after"],
     )
 
 

@@ -24,6 +24,7 @@ from opportune.domain.imports.values import Formats, normalise
 from opportune.domain.leads import Lead, LeadPicklists, new_lead
 from opportune.domain.opportunities import Opportunity, new_opportunity
 from opportune.domain.picklists import PicklistValue
+from opportune.domain.spreadsheet import unguard_formula
 from opportune.domain.stages import Stage
 from opportune.errors import FieldError, ValidationError
 
@@ -73,12 +74,14 @@ def prepare(
     defaults: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The row as API-style input: dates and numbers rewritten, defaults filling empty
-    cells, and empty cells left out (an empty cell is a field not given)."""
+    cells, empty cells left out (an empty cell is a field not given), and the apostrophe
+    an export puts before a formula-like text removed."""
     specs, rewritten = _FIELD_SPECS[kind], _REWRITTEN[kind]
     raw: dict[str, str] = {}
     for name, text in cells.items():
         if not text or text.isspace():
             continue
+        text = unguard_formula(text)  # an export's apostrophe before =, +, -, @
         raw[name] = normalise(specs[name], text, formats) if name in rewritten else text
     for name, text in (defaults or {}).items():
         if name not in raw and text:

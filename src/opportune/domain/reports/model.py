@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Literal
 
 from opportune.domain.picklists import LeadStatus, PicklistValue
+from opportune.domain.sharing import Viewer
 from opportune.domain.stages import Stage
 from opportune.domain.users import User
 
@@ -59,6 +60,8 @@ class ReportFilters:
     by: str = ""
     period: Period = "month"
     days: int = 30
+    # Whose records the report counts: only those the viewer may read (None: all).
+    viewer: Viewer | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
 from opportune.domain.reports.model import ColumnKind, ReportColumn, ReportResult, ReportRow, Value
+from opportune.domain.spreadsheet import guard_formula
 
 TOTAL_LABEL = "Total"
 NONE_SHOWN = "—"
@@ -61,7 +62,8 @@ def machine_cell(kind: ColumnKind, value: Value) -> str:
         return ""
     if isinstance(value, Decimal):
         return format(value, "f")  # never an exponent such as 1E+3
-    return str(value)
+    # Text a spreadsheet would run as a formula (a lead named "=HYPERLINK(...)") is guarded.
+    return guard_formula(value) if isinstance(value, str) else str(value)
 
 
 def display_cell(kind: ColumnKind, value: Value) -> str:

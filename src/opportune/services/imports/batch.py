@@ -31,7 +31,9 @@ from opportune.domain.imports.records import (
 )
 from opportune.domain.leads import Lead, update_lead
 from opportune.domain.opportunities import Opportunity, update_opportunity
-from opportune.errors import FieldError, OpportuneError, ValidationError
+from opportune.domain.sharing import Access, Viewer
+from opportune.errors import FieldError, OpportuneError, PermissionDeniedError, ValidationError
+from opportune.services.access import access_to
 from opportune.services.assigner import Turns, write_turns
 from opportune.services.duplicate_checks import Checked, load_checker, prepare_checks
 from opportune.services.imports.check_process import CheckProcess
@@ -119,11 +121,14 @@ class Batch:
         import_id: int,
         actor_id: int,
         now: datetime,
+        viewer: Viewer | None = None,
     ) -> None:
         self.kind, self.header, self.columns = kind, list(header), columns
         self.formats, self.defaults, self.builder, self.lists = formats, defaults, builder, lists
         self.duplicates, self.assigner = duplicates, assigner
         self.import_id, self.actor_id, self.now = import_id, actor_id, now
+        # Whose access an update of an existing record needs (None: the installation's).
+        self.viewer = viewer
         # Set while a large import's duplicate checks run in a second process.
         self.checks: CheckProcess | None = None
 
@@ -363,6 +368,8 @@ class Batch:
             outcome.errors.append(RowError(item.line, item.cells, values))
             return
         try:
+            if item.source is None:  # an existing record, not one this import just made
+                self._require_edit(uow, item.target)
             changed = self.update_record(uow, item.target, values)
         except OpportuneError as exc:
             fields = exc.fields if isinstance(exc, ValidationError) else []
@@ -372,6 +379,13 @@ class Batch:
         # A match the row would not change (or that is gone meanwhile) counts as skipped.
         outcome.updated += 1 if changed else 0
         outcome.skipped += 0 if changed else 1
+
+    def _require_edit(self, uow: UnitOfWork, record_id: int) -> None:
+        """Refuse the row unless the importing user may edit the record it matches (the
+        reason tells nothing about the record)."""
+        if access_to(uow, self.viewer, self.kind, record_id) < Access.EDIT:
+            message = "No access: this row matches a record you are not allowed to change"
+            raise PermissionDeniedError(message)
 
     def update_record(
         self, uow: UnitOfWork, record_id: int, values: dict[str, object]

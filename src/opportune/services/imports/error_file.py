@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
+from opportune.domain.spreadsheet import guard_formula
 from opportune.errors import FieldError
 
 __all__ = ["EXTRA_COLUMNS", "ErrorFile", "describe_errors", "keep_lines_up_to"]
@@ -54,9 +55,11 @@ class ErrorFile:
         self._stream.close()
 
     def add(self, line: int, cells: Sequence[str], message: str) -> None:
-        """Write one rejected row: its cells (padded to the header), line and reason."""
+        """Write one rejected row: its cells (padded to the header; formula-like text
+        guarded with an apostrophe), line and reason."""
         padded = [*cells, *([""] * (len(self.header) - len(cells)))]
-        self._writer.writerow([*padded, str(line), message])
+        # Safe to open in a spreadsheet; importing the fixed file strips the apostrophes.
+        self._writer.writerow([*map(guard_formula, padded), str(line), guard_formula(message)])
         self.count += 1
 
     def flush(self) -> None:

@@ -25,8 +25,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from opportune.domain.audit import AuditAction
 from opportune.domain.imports import ColumnMapping
 from opportune.errors import ConflictError, NotFoundError, ValidationError
+from opportune.services.access import viewer_for
+from opportune.services.audit_trail import audit
 from opportune.services.imports.batch import Batch, BatchOutcome, Staged
 from opportune.services.imports.check_process import CheckProcess
 from opportune.services.imports.error_file import ErrorFile, describe_errors, keep_lines_up_to
@@ -151,6 +154,7 @@ class ImportRun:
             options = {k: v for k, v in row["options"].items() if k != "runner"}
             uow.imports.change(import_id, status=status, message=message, options=options,
                             finished_at=self.clock())  # fmt: skip
+            _audit_finish(uow, row, status, self.clock())
             uow.commit()
             return job_of(uow.imports.get(import_id) or row)
 
@@ -210,12 +214,14 @@ class ImportRun:
             builder = make_builder(uow, job.object_type, self.currency, job.created_by_id, now)
             assign = options.assign and job.object_type == "lead"
             assigner = load_assigner(uow) if assign else None
+            viewer = viewer_for(uow, uow.users.get(job.created_by_id))
         fields = {header.index(h): f for h, f in job.mapping.items() if f and h in header}
         return Batch(
             kind=job.object_type, header=header, columns=ColumnMapping(fields),
             formats=formats(options.day_first, options.delimiter), defaults=options.defaults,
             builder=builder, lists=builder.lists, duplicates=options.duplicates,
             assigner=assigner, import_id=job.id, actor_id=job.created_by_id, now=now,
+            viewer=viewer,
         )  # fmt: skip
 
 
@@ -345,3 +351,11 @@ class _Loop:
         t = self.totals
         self.progress(ImportProgress(self.done, self.total, t.created, t.updated, t.skipped,
                                      t.errors, rate, eta))  # fmt: skip
+
+
+def _audit_finish(uow: UnitOfWork, row: dict[str, Any], status: str, at: datetime) -> None:
+    """Record how the import ended, for whoever started it."""
+    counts = {k: row[f"{k}_count"] for k in ("created", "updated", "skipped", "error")}
+    details = {"object_type": row["object_type"], "status": status, **counts}
+    audit(uow, AuditAction.IMPORT_FINISHED, row["created_by_id"], at, object_type="import",
+          object_id=row["id"], details=details)  # fmt: skip

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from opportune.domain.audit import AuditAction
 from opportune.domain.users import Role, User
 from opportune.errors import (
     ConflictError,
@@ -25,6 +26,7 @@ from opportune.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from opportune.services.audit_trail import audit
 from opportune.services.clock import Clock
 from opportune.services.imports.batch import Batch
 from opportune.services.imports.cleanup import (
@@ -134,6 +136,9 @@ class ImportService:
         }  # fmt: skip
         with UnitOfWork(self.engine, write=True) as uow:
             import_id = uow.imports.add(values)
+            audit(uow, AuditAction.IMPORTED, actor, self.clock(), object_type="import",
+                  object_id=import_id, details={"object_type": object_type,
+                                                "file_name": values["file_name"]})  # fmt: skip
             uow.commit()
             row = uow.imports.get(import_id)
         assert row is not None
@@ -302,6 +307,9 @@ class ImportService:
             message = _revert_message(kind, deleted, kept_count, kept, job.updated_count)
             uow.imports.change(import_id, status="reverted", reverted_at=self.clock(),
                             reverted_by_id=_id(actor), message=message)  # fmt: skip
+            audit(uow, AuditAction.IMPORT_REVERTED, actor, self.clock(), object_type="import",
+                  object_id=import_id, details={"object_type": kind, "deleted": deleted,
+                                                "kept": kept_count})  # fmt: skip
             uow.commit()
         return self._job(import_id)
 

@@ -23,6 +23,7 @@ from opportune.domain.reports.model import (
 )
 from opportune.domain.users import User
 from opportune.errors import FieldError, NotFoundError, ValidationError
+from opportune.services.access import viewer_for
 from opportune.services.clock import Clock
 from opportune.services.reports.request import resolve_request
 from opportune.services.reports.runners import RUNNERS
@@ -56,11 +57,13 @@ class ReportService:
         return found
 
     def run(self, actor: User, name: str, request: ReportRequest) -> ReportResult:
-        """Compute one report for ``actor`` (unknown name: 404; bad filter: 422 naming it)."""
+        """Compute one report for ``actor`` over the records they may read (unknown name:
+        404; bad filter: 422 naming it)."""
         definition = self.definition(name)
         with UnitOfWork(self.engine) as uow:
             lookups = _lookups(uow)
             filters = self.resolve(definition, request, lookups, actor)
+            filters = replace(filters, viewer=viewer_for(uow, actor))
             result = RUNNERS[definition.name](ReportQueries(uow.connection), filters, lookups)
         return _with_echo(result, definition, filters, lookups)
 
@@ -75,7 +78,9 @@ class ReportService:
         """
         with UnitOfWork(self.engine) as uow:
             lookups = _lookups(uow)
-        plans = self._dashboard_plans(actor, request, lookups)
+            viewer = viewer_for(uow, actor)
+        plans = [(d, replace(f, viewer=viewer))
+                 for d, f in self._dashboard_plans(actor, request, lookups)]  # fmt: skip
         with ThreadPoolExecutor(DASHBOARD_THREADS, thread_name_prefix="dashboard") as pool:
             return tuple(pool.map(lambda plan: self._compute(plan[0], plan[1], lookups), plans))
 

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from opportune.domain.salesforce.ids import checksum, sf_id
+from opportune.domain.security import allowed_scopes
 from opportune.errors import ValidationError
 from opportune.services.auth import AuthService
 
@@ -70,7 +71,9 @@ def password_grant(
             raise _oauth_error(field, "invalid_request", f"{field} is required")
     user = auth.authenticate(form["username"] or "", form["password"] or "")
     assert user.id is not None  # a stored user
-    issued = auth.create_token(None, user.id, TOKEN_NAME, expires_in_days=TOKEN_DAYS)
+    # A Salesforce session can do whatever its user can: every scope the user may have.
+    issued = auth.create_token(None, user.id, TOKEN_NAME, expires_in_days=TOKEN_DAYS,
+                               scopes=list(allowed_scopes(user)))  # fmt: skip
     identity = f"{instance_url}/id/{ORG_ID}/{sf_id('User', user.id)}"
     issued_at = str(int(auth.clock().timestamp() * 1000))
     signature = _sign(form.get("client_secret") or "", identity + issued_at)

@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from opportune.db.repositories.sobjects import SObjectRepository
-from opportune.domain.salesforce.objects import SObject
-from opportune.domain.salesforce.soql_plan import Plan, Resolved, plan_query
+from opportune.domain.salesforce.soql_plan import Plan, plan_query
+from opportune.domain.sharing import Viewer
 from opportune.domain.soql import Query, parse_soql
 from opportune.domain.users import User
+from opportune.services.access import viewer_for
 from opportune.services.salesforce.soql_locator import Cursor, read_locator, write_locator
 from opportune.services.salesforce.soql_records import shape_rows
 from opportune.services.uow import UnitOfWork
@@ -28,14 +29,15 @@ __all__ = ["MAX_BATCH_SIZE", "SoqlService", "visible_rows"]
 MAX_BATCH_SIZE = 2000
 
 
-def visible_rows(user: User, sobject: SObject) -> Resolved | None:
-    """The extra condition limiting ``sobject``'s rows to those ``user`` may see.
+def visible_rows(uow: UnitOfWork, user: User) -> Viewer | None:
+    """Whose rows ``user`` may read: the repository limits the queried object's rows, and
+    each parent it joins, to those (see :mod:`opportune.db.visibility`).
 
-    Every active user sees every record today, so this is None. It is the one place
-    record-level sharing (a later issue) adds its condition; every SOQL read, and so
-    every Salesforce API read, goes through it.
+    Every SOQL read, and so every Salesforce API read, goes through it: a record the
+    user may not read is missing from results and counts, and a parent they may not
+    read comes back null.
     """
-    return None
+    return viewer_for(uow, user)
 
 
 class SoqlService:
@@ -58,7 +60,7 @@ class SoqlService:
         with UnitOfWork(self.core.engine) as uow:
             repository = SObjectRepository(uow.connection)
             rows = repository.rows(
-                plan, visible_rows(user, plan.sobject), offset=plan.offset or 0, limit=plan.limit
+                plan, visible_rows(uow, user), offset=plan.offset or 0, limit=plan.limit
             )
         return shape_rows(plan, rows, version)
 
@@ -83,12 +85,13 @@ class SoqlService:
         batch = max(1, min(batch_size, MAX_BATCH_SIZE))
         with UnitOfWork(self.core.engine) as uow:
             repository = SObjectRepository(uow.connection)
-            total = _window(repository.count(plan, visible_rows(user, plan.sobject)), plan)
+            viewer = visible_rows(uow, user)
+            total = _window(repository.count(plan, viewer), plan)
             if plan.count_only:
                 return {"totalSize": total, "done": True, "records": []}
             assert user.id is not None
             cursor = Cursor(soql, user.id, 0, total, batch, all_rows)
-            return self._page(repository, plan, user, cursor, version)
+            return self._page(repository, plan, viewer, cursor, version)
 
     def more(self, user: User, locator: str, *, version: str = "59.0") -> dict[str, Any]:
         """The batch a ``nextRecordsUrl`` locator points at (``query/{locator}``).
@@ -100,7 +103,8 @@ class SoqlService:
         cursor = read_locator(locator, self.core.settings.secret_key, user.id)
         plan = self._plan(parse_soql(cursor.soql), cursor.soql)
         with UnitOfWork(self.core.engine) as uow:
-            return self._page(SObjectRepository(uow.connection), plan, user, cursor, version)
+            repository = SObjectRepository(uow.connection)
+            return self._page(repository, plan, visible_rows(uow, user), cursor, version)
 
     def _plan(self, query: Query, text: str | None) -> Plan:
         today = self.core.clock().date()
@@ -108,13 +112,18 @@ class SoqlService:
         return plan_query(query, text=text, today=today, fiscal_year_start_month=fiscal)
 
     def _page(
-        self, repository: SObjectRepository, plan: Plan, user: User, cursor: Cursor, version: str
+        self,
+        repository: SObjectRepository,
+        plan: Plan,
+        viewer: Viewer | None,
+        cursor: Cursor,
+        version: str,
     ) -> dict[str, Any]:
         size = max(0, min(cursor.batch_size, cursor.total - cursor.position))
         rows = []
         if size:
             start = (plan.offset or 0) + cursor.position
-            rows = repository.rows(plan, visible_rows(user, plan.sobject), offset=start, limit=size)
+            rows = repository.rows(plan, viewer, offset=start, limit=size)
         position = cursor.position + len(rows)
         # A short page means rows went away since the count: the result ends here.
         done = position >= cursor.total or len(rows) < size

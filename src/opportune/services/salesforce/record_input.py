@@ -13,6 +13,7 @@ from opportune.domain.salesforce.objects import USER, SObject, sobject
 from opportune.domain.salesforce.record_input import salesforce_error, salesforce_names
 from opportune.domain.users import User
 from opportune.errors import ConflictError, NotFoundError, ValidationError
+from opportune.services.access import viewer_for
 from opportune.services.record_keys import RecordKeys
 from opportune.services.uow import UnitOfWork
 
@@ -142,10 +143,11 @@ def path_id(obj: SObject, value: str) -> int:
     return parse_id(full, obj.name)
 
 
-def require_exists(core: Opportune, obj: SObject, record_id: int) -> None:
-    """NOT_FOUND unless the record exists as a record of ``obj``."""
+def require_exists(core: Opportune, obj: SObject, record_id: int, actor: User | None) -> None:
+    """NOT_FOUND unless the record exists as a record of ``obj`` that ``actor`` may read."""
     with UnitOfWork(core.engine) as uow:
-        if not uow.sobject_rows.exists(obj.table, record_id, obj.row_filter):
+        viewer = viewer_for(uow, actor)
+        if not uow.sobject_rows.exists(obj.table, record_id, obj.row_filter, viewer):
             raise NotFoundError(NOT_FOUND_MESSAGE)
 
 
@@ -158,20 +160,30 @@ def sf_errors(obj: SObject) -> Iterator[None]:
         raise salesforce_error(obj, exc) from exc
 
 
-def find_by_key(core: Opportune, obj: SObject, column: str, value: str) -> list[int]:
-    """The ids of the records of ``obj`` whose key ``column`` is ``value``."""
+def find_by_key(
+    core: Opportune, obj: SObject, column: str, value: str, actor: User | None = None
+) -> list[int]:
+    """The ids of the records of ``obj`` whose key ``column`` is ``value`` (with ``actor``:
+    only those they may read)."""
     with UnitOfWork(core.engine) as uow:
-        return uow.sobject_rows.find_by_key(obj.table, column, value)
+        viewer = viewer_for(uow, actor)
+        return uow.sobject_rows.find_by_key(obj.table, column, value, viewer)
 
 
 def check_keys_free(
-    core: Opportune, obj: SObject, keys: Mapping[str, str | None], record_id: int | None
+    core: Opportune,
+    obj: SObject,
+    keys: Mapping[str, str | None],
+    record_id: int | None,
+    actor: User | None = None,
 ) -> None:
-    """Refuse (DUPLICATE_VALUE) a key value another record of ``obj`` already has."""
+    """Refuse (DUPLICATE_VALUE) a key value another record of ``obj`` already has; a
+    record ``actor`` may not read is "another record", never named by id."""
     for column, value in keys.items():
         others = [i for i in find_by_key(core, obj, column, value or "") if i != record_id]
         if value is not None and others:
-            raise _duplicate(obj, column, others[0])
+            seen = set(find_by_key(core, obj, column, value, actor))
+            raise _duplicate(obj, column, others[0] if others[0] in seen else None)
 
 
 def set_keys(core: Opportune, obj: SObject, record_id: int, keys: Mapping[str, str | None]) -> None:

@@ -84,7 +84,7 @@ class SObjectService:
         if field.lower() == "id":
             return self.get(actor, name, value, fields=fields, version=version)
         column = describe.key_column(obj, field)
-        ids = find_by_key(self.core, obj, column, value)
+        ids = find_by_key(self.core, obj, column, value, actor)
         if not ids:
             raise NotFoundError(NOT_FOUND_MESSAGE)
         return self._read(actor, obj, ids[0], fields, version)
@@ -100,7 +100,7 @@ class SObjectService:
         require_method(obj, "POST")
         with sf_errors(obj):
             parsed = record_input(obj, values, creating=True)
-        check_keys_free(self.core, obj, parsed.keys, None)
+        check_keys_free(self.core, obj, parsed.keys, None, actor)
         with sf_errors(obj):
             record = writer_for(self.core, obj).create(actor, parsed.data, keys=parsed.keys)
         assert record.id is not None
@@ -117,7 +117,7 @@ class SObjectService:
         obj = require_object(name)
         require_method(obj, "DELETE")
         number = path_id(obj, record_id)
-        require_exists(self.core, obj, number)
+        require_exists(self.core, obj, number, actor)
         if obj.name == "Lead" and self.core.leads.get(actor, number, mark_read=False).is_converted:
             raise ConvertedLeadError(f"Lead {record_id} is converted and cannot be deleted")
         writer_for(self.core, obj).delete(actor, number)
@@ -129,7 +129,7 @@ class SObjectService:
         if field.lower() == "id":
             self.delete(actor, name, value)
             return
-        ids = find_by_key(self.core, obj, describe.key_column(obj, field), value)
+        ids = find_by_key(self.core, obj, describe.key_column(obj, field), value, actor)
         if not ids:
             raise NotFoundError(NOT_FOUND_MESSAGE)
         self.delete(actor, name, sf_id(obj.name, ids[0]))
@@ -154,7 +154,7 @@ class SObjectService:
         with sf_errors(obj):
             key = key_value(sf_field, value)
         body = {k: v for k, v in values.items() if k.lower() != sf_field.name.lower()}
-        ids = find_by_key(self.core, obj, column, key or "") if key else []
+        ids = find_by_key(self.core, obj, column, key or "", actor) if key else []
         if not ids:
             return self.create(actor, name, {**body, sf_field.name: key}), True
         self._update(actor, obj, ids[0], body)
@@ -162,7 +162,7 @@ class SObjectService:
 
     def updated(self, actor: User, name: str, start: str | None, end: str | None) -> dict[str, Any]:
         """The ids of the records created or changed in a window of at most 30 days."""
-        return replication.updated(self.core, require_object(name), start, end)
+        return replication.updated(self.core, require_object(name), start, end, actor)
 
     def deleted(self, actor: User, name: str, start: str | None, end: str | None) -> dict[str, Any]:
         """The records deleted in a window of at most 30 days, and when."""
@@ -171,10 +171,10 @@ class SObjectService:
     # --- helpers ---------------------------------------------------------------------------
 
     def _update(self, actor: User, obj: SObject, number: int, values: Mapping[str, object]) -> None:
-        require_exists(self.core, obj, number)
+        require_exists(self.core, obj, number, actor)
         with sf_errors(obj):
             parsed = record_input(obj, values, creating=False)
-        check_keys_free(self.core, obj, parsed.keys, number)
+        check_keys_free(self.core, obj, parsed.keys, number, actor)
         # Always through the service, even for keys alone: its locks and checks hold.
         with sf_errors(obj):
             writer_for(self.core, obj).update(actor, number, parsed.data, keys=parsed.keys)

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from opportune.domain.salesforce.ids import sf_id
 from opportune.domain.salesforce.objects import Column, SObject
+from opportune.domain.users import User
 from opportune.errors import ValidationError
+from opportune.services.access import viewer_for
 from opportune.services.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -68,13 +70,17 @@ def _changed_column(obj: SObject) -> str:
     return stamp.source.name
 
 
-def updated(core: Opportune, obj: SObject, start: str | None, end: str | None) -> dict[str, Any]:
-    """``{"ids", "latestDateCovered"}``: the records of ``obj`` added or changed in the window."""
+def updated(
+    core: Opportune, obj: SObject, start: str | None, end: str | None, actor: User | None = None
+) -> dict[str, Any]:
+    """``{"ids", "latestDateCovered"}``: the records of ``obj`` added or changed in the
+    window that ``actor`` may read."""
     column = _changed_column(obj)
     now = core.clock()
     window = _window(now, start, end)
     with UnitOfWork(core.engine) as uow:
-        ids = uow.sobject_rows.changed_ids(obj.table, column, window, obj.row_filter)
+        viewer = viewer_for(uow, actor)
+        ids = uow.sobject_rows.changed_ids(obj.table, column, window, obj.row_filter, viewer)
     return {"ids": [sf_id(obj.name, i) for i in ids],
             "latestDateCovered": sf_datetime(min(window[1], now))}  # fmt: skip
 

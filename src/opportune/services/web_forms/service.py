@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import math
 import secrets
 from collections.abc import Mapping, Sequence
@@ -34,6 +35,7 @@ from opportune.errors import (
     RateLimitError,
     ValidationError,
 )
+from opportune.services.audit_trail import setting_changed
 from opportune.services.clock import Clock
 from opportune.services.permissions import require_admin
 from opportune.services.picklists import load_lead_picklists
@@ -107,6 +109,7 @@ class WebFormService:
                            created_by_id=creator, created_at=now, updated_at=now)  # fmt: skip
             _apply(form, values)
             form.id = uow.web_forms.add(form)
+            setting_changed(uow, actor, now, "web_form", None, form)
             uow.commit()
         return form
 
@@ -116,10 +119,12 @@ class WebFormService:
         values, errors = form_config_fields(data, creating=False)
         with UnitOfWork(self.engine, write=True) as uow:
             form = _get(uow, form_id)
+            before = dataclasses.replace(form)
             _check_references(uow, values, errors)
             _apply(form, values)
             form.updated_at = self.clock()
             uow.web_forms.update(form)
+            setting_changed(uow, actor, form.updated_at, "web_form", before, form)
             uow.commit()
         return form
 
@@ -127,7 +132,7 @@ class WebFormService:
         """Delete a form and its submission log; refused while posts are queued."""
         require_admin(actor)
         with UnitOfWork(self.engine, write=True) as uow:
-            _get(uow, form_id)
+            before = _get(uow, form_id)
             queued = uow.web_forms.count_submissions(form_id, [SubmissionStatus.QUEUED.value])
             if queued:
                 raise ConflictError(
@@ -135,6 +140,7 @@ class WebFormService:
                     "(or deactivate the form instead of deleting it)"
                 )
             uow.web_forms.delete(form_id)
+            setting_changed(uow, actor, self.clock(), "web_form", before, None)
             uow.commit()
 
     def get(self, actor: User | None, form_id: int) -> WebForm:

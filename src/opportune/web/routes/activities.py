@@ -108,7 +108,7 @@ def complete_in_panel(
 def delete_in_panel(
     request: Request, activity_id: int, user: WebUser, core: OpportuneDep, record: Record
 ) -> Response:
-    """Delete an activity for good (reps only their own: the service refuses with a 403)."""
+    """Move an activity to the recycle bin (reps only their own: the service refuses with a 403)."""
     record.one()
     activity = core.activities.get(user, _activity_id(activity_id))
     core.activities.delete(user, _activity_id(activity_id))

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from opportune.api.deps import OpportuneDep, session_user
-from opportune.errors import AuthenticationError
+from opportune.api.deps import OpportuneDep, session_user, start_session
+from opportune.errors import AuthenticationError, RateLimitError
 from opportune.web.deps import CsrfChecked, PostedForm
 from opportune.web.templating import flash, render
 
@@ -48,18 +48,24 @@ def login(request: Request, core: OpportuneDep, form: PostedForm) -> Response:
     target = safe_next(form.get("next"))
     try:
         user = core.auth.authenticate(email, password)
-    except AuthenticationError as exc:
+    except (AuthenticationError, RateLimitError) as exc:
         context = {"next": target, "email": email, "error": exc.message}
-        return render(request, "login.html", context, status=401)
-    # A new session on sign-in, so a session fixed before it cannot be reused.
-    request.session.clear()
-    request.session["user_id"] = user.id
+        if not isinstance(exc, RateLimitError):
+            return render(request, "login.html", context, status=401)
+        response = render(request, "login.html", context, status=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    start_session(request, core, user)
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
-def logout(request: Request) -> RedirectResponse:
-    """End the session."""
+def logout(request: Request, core: OpportuneDep) -> RedirectResponse:
+    """End the session: every browser session of the user, so that a copy of the cookie
+    stops working too."""
+    user = session_user(request, core)
+    if user is not None:
+        core.sessions.sign_out(user)
     request.session.clear()
     flash(request, "You have signed out.")
     return RedirectResponse("/login", status_code=303)

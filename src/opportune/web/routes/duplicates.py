@@ -60,6 +60,8 @@ def toast_alerts(
 ) -> Response:
     """After an inline edit (htmx): when an alert rule matched, a toast naming the matches
     and the page's possible-duplicates panel reloads to show them."""
+    if kind not in RECORD_PATHS:
+        return response  # opportunities have no duplicate rules
     found = core.duplicates.alerts(user, kind, record_id, event="edit")
     if found:
         events: dict[str, Any] = json.loads(response.headers.get("HX-Trigger") or "{}")

@@ -189,10 +189,10 @@ def save_field(
 
 @router.post("/leads/{lead_id:int}/delete", dependencies=[CsrfChecked])
 def delete_lead(request: Request, lead_id: int, user: WebUser, core: OpportuneDep) -> Response:
-    """Delete the lead for good and go back to the list."""
+    """Move the lead to the recycle bin and go back to the list."""
     lead = _lead(core, user, lead_id)
     core.leads.delete(user, lead_id)
-    flash(request, f"Lead {lead.name} deleted.")
+    flash(request, f"Lead {lead.name} deleted. It is in the recycle bin.")
     if request.headers.get("HX-Request") == "true":
         return Response(status_code=204, headers={"HX-Redirect": "/leads"})
     return RedirectResponse("/leads", status_code=303)

@@ -310,11 +310,11 @@ def _refused(
 def delete_record(
     request: Request, kind: str, record_id: int, user: WebUser, core: OpportuneDep
 ) -> Response:
-    """Delete the record and go back to the list (refused while others refer to it)."""
+    """Move the record to the recycle bin and go back to the list."""
     page = PAGES[kind]
     record = get_record(core, user, page, record_id)
     service(core, page).delete(user, record_id)
-    flash(request, f"{page.label} {record.name} deleted.")
+    flash(request, f"{page.label} {record.name} deleted. It is in the recycle bin.")
     if request.headers.get("HX-Request") == "true":
         return Response(status_code=204, headers={"HX-Redirect": f"/{page.kind}"})
     return RedirectResponse(f"/{page.kind}", status_code=303)

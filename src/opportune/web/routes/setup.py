@@ -34,6 +34,12 @@ SECTIONS = (
                  "Forms for your website: defaults, redirects, limits and the HTML to paste."),
     SetupSection("Duplicate rules", "/setup/duplicate-rules",
                  "How leads, contacts and accounts are matched, and what a match does."),
+    SetupSection("Sharing settings", "/setup/sharing",
+                 "Org-wide defaults: who sees and edits leads, accounts, contacts, deals."),
+    SetupSection("Users", "/setup/users",
+                 "The reporting line: each user's manager sees and edits what they own."),
+    SetupSection("Audit log", "/setup/audit",
+                 "Who signed in, exported, imported, merged, converted or changed settings."),
 )  # fmt: skip
 
 

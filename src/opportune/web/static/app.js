@@ -77,6 +77,32 @@
     toast(event.detail && event.detail.value, "info");
   });
 
+  // Behaviour named by data attributes instead of inline handlers (the Content-Security-Policy
+  // allows no inline script): data-clear-panel empties the panel it names, data-history-back
+  // goes back a page.
+  document.addEventListener("click", function (event) {
+    var clear = event.target.closest && event.target.closest("[data-clear-panel]");
+    if (clear) {
+      var panel = clear.closest(clear.getAttribute("data-clear-panel"));
+      if (panel) panel.replaceChildren();
+      return;
+    }
+    var back = event.target.closest && event.target.closest("[data-history-back]");
+    if (back) {
+      event.preventDefault();
+      window.history.back();
+    }
+  });
+
+  // Parts of a record page that refresh after any successful save listen for
+  // "opportune:saved" (a filter in hx-trigger would need eval, which the CSP forbids).
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var config = event.detail.requestConfig;
+    if (config && config.verb === "post" && event.detail.xhr && event.detail.xhr.status === 200) {
+      document.body.dispatchEvent(new CustomEvent("opportune:saved", { bubbles: true }));
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.getElementById("form-errors");
     if (summary) summary.focus();

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from opportune.db import tables as t
 from opportune.db.repositories.reports.days import Stats, days_between, median_stats, utc_date
 from opportune.db.repositories.reports.deals import year_and_month
+from opportune.db.visibility import visibility_filters
 from opportune.domain.reports.cycles import CycleTally, DayStats, StageTime, stuck_before
 from opportune.domain.reports.model import ReportFilters
 
@@ -161,7 +162,8 @@ def _close_scope(filters: ReportFilters) -> list[ColumnElement[bool]]:
 
 
 def _owner_scope(filters: ReportFilters) -> list[ColumnElement[bool]]:
-    found: list[ColumnElement[bool]] = []
+    """The report's owners and sources, and only the opportunities the viewer may read."""
+    found = visibility_filters("opportunity", filters.viewer)
     if filters.owner_ids:
         found.append(_o.owner_id.in_(filters.owner_ids))
     if filters.source_ids:

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 
 from opportune.db import tables as t
+from opportune.db.visibility import visibility_filters
 from opportune.domain.reports.deals import CategoryMonth, LostTally, StageTotals, WinTally
 from opportune.domain.reports.forecast import FORECAST_CATEGORIES
 from opportune.domain.reports.model import ReportFilters
@@ -116,7 +117,7 @@ def _sum(value: ColumnElement[Any]) -> ColumnElement[Decimal]:
 
 def _scope(filters: ReportFilters) -> list[ColumnElement[bool]]:
     """The report's filters: close date range (both days included), owners, sources, stages."""
-    found: list[ColumnElement[bool]] = []
+    found = visibility_filters("opportunity", filters.viewer)
     if filters.date_from is not None:
         found.append(_o.close_date >= filters.date_from)
     if filters.date_to is not None:

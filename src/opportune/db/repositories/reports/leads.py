@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
 
 from opportune.db import tables as t
+from opportune.db.visibility import visibility_filters
 from opportune.domain.reports.lead_rows import AgingCount, DealCount, LeadCount, created_bounds
 from opportune.domain.reports.model import ReportFilters
 
@@ -85,7 +86,10 @@ class LeadReportQueries:
         won_amount = func.sum(case((o.is_won, o.amount), else_=None))
         stmt = (
             select(o.lead_source_id, func.count(), won_amount)
-            .where(*_scope(filters, o.created_at, o.owner_id, o.lead_source_id))
+            .where(
+                *_scope(filters, o.created_at, o.owner_id, o.lead_source_id),
+                *visibility_filters("opportunity", filters.viewer),
+            )
             .group_by(o.lead_source_id)
         )
         return [
@@ -97,7 +101,11 @@ class LeadReportQueries:
 def _lead_scope(filters: ReportFilters) -> list[ColumnElement[bool]]:
     """Leads of the report: not merged, created in the range, of its owners and sources."""
     c = t.leads.c
-    return [c.merged_into_id.is_(None), *_scope(filters, c.created_at, c.owner_id, c.source_id)]
+    return [
+        c.merged_into_id.is_(None),
+        *_scope(filters, c.created_at, c.owner_id, c.source_id),
+        *visibility_filters("lead", filters.viewer),
+    ]
 
 
 def _scope(
