@@ -248,7 +248,7 @@ class SalesLoader:
         path = self._path(forced or self._end_stage())
         opp = self._create(account, owner, created, path[0])
         assert opp.id is not None
-        self.roles(opp.id, account, created)
+        self.roles(opp.id, account, owner, created)
         last = self._walk(opp.id, owner, path, created)
         is_open = not path[-1].is_closed
         if is_open:
@@ -325,8 +325,9 @@ class SalesLoader:
             self.at(since + (self.now - since) * rng.random())
             self.opportunities.update(owner, opp.id, changes)
 
-    def roles(self, opp_id: int, account: _Account, moment: datetime) -> None:
-        """Most opportunities name a primary contact and one or two others."""
+    def roles(self, opp_id: int, account: _Account, owner: User, moment: datetime) -> None:
+        """Most opportunities name a primary contact and one or two others; the
+        opportunity's owner adds them (someone else may not see a private opportunity)."""
         if not account.contact_ids or self.rng.random() < 0.3:
             return
         people = self.rng.sample(account.contact_ids, min(len(account.contact_ids), 3))
@@ -335,7 +336,7 @@ class SalesLoader:
         for n, contact_id in enumerate(people):
             role = self.rng.choice(CONTACT_ROLES[:2]) if n == 0 else roles[n - 1]
             data = {"contact_id": contact_id, "role": role, "is_primary": n == 0}
-            self.opportunities.add_contact_role(account.owner, opp_id, data)
+            self.opportunities.add_contact_role(owner, opp_id, data)
 
     # --- activities -------------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +12,18 @@ import pytest
 from opportune.tls import ensure_self_signed
 from tests.e2e.cli.conftest import Run, one_error_line
 
+SECURE_COOKIES = "OPPORTUNE_SECURE_COOKIES"
+
 
 @pytest.fixture
-def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
     """The keyword arguments of each uvicorn.run call, which does not start a server."""
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr("opportune.cli.system.uvicorn.run", lambda *a, **k: calls.append(k))
-    return calls
+    yield calls
+    # serve --https marks cookies Secure through the environment, for the server it starts;
+    # in this process that would leak into every later test's app.
+    os.environ.pop(SECURE_COOKIES, None)
 
 
 def test_https_makes_a_self_signed_certificate_once_and_says_how_to_trust_it(
@@ -30,6 +37,7 @@ def test_https_makes_a_self_signed_certificate_once_and_says_how_to_trust_it(
     assert f"Created a self-signed certificate: {cert}" in text
     assert f"REQUESTS_CA_BUNDLE={cert}" in text
     assert "https://127.0.0.1:8443" in text
+    assert os.environ[SECURE_COOKIES] == "true"
     assert uvicorn_calls[0]["ssl_certfile"].endswith("tls/cert.pem")
     assert uvicorn_calls[0]["ssl_keyfile"].endswith("tls/key.pem")
     first = cert.read_bytes(), key.read_bytes()
