@@ -218,6 +218,8 @@ def test_unknown_accounts_are_not_found(core: Opportune, rep: User) -> None:
 def test_every_saved_change_is_kept_in_the_field_history(
     core: Opportune, admin: User, rep: User
 ) -> None:
+    # Accounts open to all for read and write, so the rep may change the admin's account.
+    core.sharing.set_org_default(None, "account", "read_write")
     account = make(core, admin, "Acme")
     core.accounts.update(admin, account.id or 0, {"phone": "1", "rating": "Hot"})
     core.accounts.update(rep, account.id or 0, {"phone": "2", "owner_id": rep.id})
@@ -271,6 +273,9 @@ def test_an_account_with_nothing_left_is_deleted(core: Opportune, rep: User) -> 
 def test_a_rep_deletes_own_accounts_but_not_someone_elses(
     core: Opportune, manager: User, rep: User
 ) -> None:
+    # Accounts open to all for read and write: the rep may edit the manager's account, and
+    # the delete rule alone still refuses the rep.
+    core.sharing.set_org_default(None, "account", "read_write")
     mine = make(core, rep, "Mine")
     theirs = make(core, manager, "Theirs")
     with pytest.raises(PermissionDeniedError) as exc:

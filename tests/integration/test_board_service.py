@@ -92,6 +92,8 @@ def test_cards_come_by_close_date_then_creation_with_their_account_names(
 def test_owner_and_close_period_filters_narrow_columns_and_zones_alike(
     core: Opportune, manager: User, rep: User, account: int
 ) -> None:
+    # Opportunities public read-only, so the rep's board shows the manager's cards too.
+    core.sharing.set_org_default(None, "opportunity", "read")
     make(core, rep, account, "Rep March", close_date="2026-03-10", amount="100")
     make(core, rep, account, "Rep June", close_date="2026-06-10", amount="200")
     make(core, manager, account, "Manager March", close_date="2026-03-20", amount="400")

@@ -220,6 +220,8 @@ def test_unknown_contacts_are_not_found(core: Opportune, rep: User) -> None:
 def test_every_saved_change_is_kept_in_the_field_history(
     core: Opportune, admin: User, rep: User
 ) -> None:
+    # Contacts open to all for read and write, so the rep may change the admin's contact.
+    core.sharing.set_org_default(None, "contact", "read_write")
     contact = make(core, admin, "Ng")
     core.contacts.update(admin, contact.id or 0, {"title": "CTO", "do_not_call": True})
     core.contacts.update(rep, contact.id or 0, {"title": "CEO", "lead_source": "Web"})
@@ -256,6 +258,9 @@ def test_a_contact_goes_to_the_recycle_bin_with_its_contact_roles_and_activities
 def test_a_rep_deletes_own_contacts_but_not_someone_elses(
     core: Opportune, manager: User, rep: User
 ) -> None:
+    # Contacts open to all for read and write: the rep may edit the manager's contact, and
+    # the delete rule alone still refuses the rep.
+    core.sharing.set_org_default(None, "contact", "read_write")
     mine = make(core, rep, "Mine")
     theirs = make(core, manager, "Theirs")
     with pytest.raises(PermissionDeniedError) as exc:
@@ -269,6 +274,9 @@ def test_a_rep_deletes_own_contacts_but_not_someone_elses(
 
 
 def test_the_lead_delete_rule_keeps_its_message(core: Opportune, manager: User, rep: User) -> None:
+    # Leads open to all for read and write: the rep may edit the manager's lead, and the
+    # delete rule alone still refuses the rep.
+    core.sharing.set_org_default(None, "lead", "read_write")
     lead = core.leads.create(manager, {"last_name": "Ng", "company": "Acme"})
     with pytest.raises(PermissionDeniedError) as exc:
         core.leads.delete(rep, lead.id or 0)

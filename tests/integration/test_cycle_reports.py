@@ -56,8 +56,11 @@ def rep(app: Opportune) -> User:
 
 
 @pytest.fixture
-def manager(app: Opportune) -> User:
-    return add_user(app, "Max Manager", "manager")
+def manager(app: Opportune, rep: User) -> User:
+    """The rep's manager, who moves the rep's opportunities along."""
+    boss = add_user(app, "Max Manager", "manager")
+    app.users.update(None, rep.id or 0, {"manager_id": boss.id})
+    return boss
 
 
 @pytest.fixture

@@ -104,6 +104,9 @@ def test_a_failed_update_leaves_the_lead_as_it_was(core: Opportune, rep: User) -
 def test_a_rep_deletes_own_leads_but_not_someone_elses(
     core: Opportune, manager: User, rep: User
 ) -> None:
+    # Leads open to all for read and write: the rep may edit the manager's lead, and the
+    # delete rule alone still refuses the rep.
+    core.sharing.set_org_default(None, "lead", "read_write")
     mine = core.leads.create(rep, {"last_name": "Mine", "company": "A"})
     theirs = core.leads.create(manager, {"last_name": "Theirs", "company": "A"})
     with pytest.raises(PermissionDeniedError):
@@ -255,6 +258,7 @@ def test_search_takes_quotes_and_operators_literally(core: Opportune, rep: User)
 def test_every_saved_change_is_kept_in_the_field_history(
     core: Opportune, admin: User, rep: User
 ) -> None:
+    core.sharing.set_org_default(None, "lead", "read_write")  # the rep may edit the admin's lead
     lead = core.leads.create(admin, {"last_name": "Ng", "company": "Acme"})
     core.leads.update(admin, lead.id or 0, {"title": "CTO", "rating": "Hot"})
     core.leads.update(rep, lead.id or 0, {"title": "CEO", "owner_id": rep.id})

@@ -299,6 +299,7 @@ def test_a_snapshot_is_written_exactly_when_a_tracked_value_changes(
 def test_field_history_records_each_changed_field_with_who_and_when(
     core: Opportune, manager: User, rep: User, account: int
 ) -> None:
+    core.users.update(None, rep.id or 0, {"manager_id": manager.id})  # the manager edits it too
     clock = Clock()
     service = OpportunityService(core.engine, clock)
     opp = service.create(rep, {"name": "Deal", "account_id": account, "close_date": "2026-06-30"})
@@ -346,6 +347,7 @@ def test_time_in_stage_stage_age_days_to_close_and_pushes_over_several_moves(
 def test_of_two_people_moving_the_same_opportunity_the_later_one_gets_a_conflict(
     core: Opportune, manager: User, rep: User, account: int
 ) -> None:
+    core.users.update(None, rep.id or 0, {"manager_id": manager.id})  # the manager edits it too
     opp = make(core, rep, account)
     read_by_both = core.opportunities.get(rep, oid(opp)).version
     core.opportunities.update(
@@ -366,6 +368,9 @@ def test_of_two_people_moving_the_same_opportunity_the_later_one_gets_a_conflict
 def test_a_rep_deletes_own_opportunities_and_their_history_goes_with_them(
     core: Opportune, manager: User, rep: User, account: int
 ) -> None:
+    # Opportunities open to all for read and write: the rep may edit the manager's
+    # opportunity, and the delete rule alone still refuses the rep.
+    core.sharing.set_org_default(None, "opportunity", "read_write")
     mine = make(core, rep, account)
     theirs = make(core, manager, account)
     core.opportunities.add_contact_role(
@@ -441,6 +446,8 @@ def names(core: Opportune, actor: User, **filters: object) -> list[str]:
 def test_list_filters_by_stage_owner_account_state_close_period_and_name(
     core: Opportune, manager: User, rep: User, account: int
 ) -> None:
+    # Opportunities public read-only, so the rep's list shows the manager's too.
+    core.sharing.set_org_default(None, "opportunity", "read")
     other = add_account(core, rep, "Other Co")
     make(core, rep, account, name="Alpha renewal", close_date="2026-04-10")
     make(core, rep, other, name="Beta upsell", close_date="2026-05-10", stage="Qualification")
@@ -521,6 +528,8 @@ def test_keyset_pages_cover_every_opportunity_once_forwards_and_backwards(
 def test_a_board_column_pages_its_cards_and_totals_the_whole_column(
     core: Opportune, manager: User, rep: User, account: int
 ) -> None:
+    # Opportunities public read-only, so the rep's board shows the manager's cards too.
+    core.sharing.set_org_default(None, "opportunity", "read")
     amounts = ["1000.00", "2500.50", None, "333.33", "10.00"]
     for i, amount in enumerate(amounts):
         owner = rep if i % 2 == 0 else manager

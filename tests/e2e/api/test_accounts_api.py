@@ -211,8 +211,10 @@ def test_a_parent_below_the_account_is_refused_as_a_cycle(
 
 @pytest.mark.parametrize("url", [ACCOUNTS, CONTACTS])
 def test_a_stale_if_match_version_is_refused_and_changes_nothing(
-    client: TestClient, as_rep: Headers, as_manager: Headers, core: Opportune, url: str
-) -> None:
+    client: TestClient, as_rep: Headers, as_manager: Headers, core: Opportune, url: str,
+    rep: User, manager: User,
+) -> None:  # fmt: skip
+    core.users.update(None, rep.id or 0, {"manager_id": manager.id})  # the manager edits it too
     body = {"name": "Acme"} if url == ACCOUNTS else {"last_name": "Ng"}
     record = post(client, url, as_rep, **body)
     item = f"{url}/{record['id']}"

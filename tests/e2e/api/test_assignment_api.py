@@ -87,8 +87,9 @@ def test_queue_take_by_member_and_not_by_others(
     assert (lead["queue_id"], lead["queue_name"]) == (queue["id"], "Inbox")
     mine = client.get("/api/v1/leads", params={"queue": "mine"}, headers=as_rep).json()
     assert [x["id"] for x in mine["items"]] == [lead["id"]]
+    # Not a member: the queued lead (owned by the admin) is hidden from the manager.
     refused = client.post(f"/api/v1/leads/{lead['id']}/take", headers=as_manager)
-    assert refused.status_code == 403
+    assert (refused.status_code, refused.json()["code"]) == (404, "NOT_FOUND")
     taken = client.post(f"/api/v1/leads/{lead['id']}/take", headers=as_rep)
     assert taken.status_code == 200
     assert (taken.json()["owner_id"], taken.json()["queue_id"]) == (rep.id, None)
@@ -103,6 +104,11 @@ def test_round_robin_group_and_reassign(
     client: TestClient, as_admin: Headers, as_manager: Headers, as_rep: Headers,
     admin: User, rep: User, manager: User,
 ) -> None:  # fmt: skip
+    # Leads open to all for read and write, so the manager may re-assign the admin's leads.
+    opened = client.put(
+        "/api/v1/sharing/defaults/lead", json={"access": "read_write"}, headers=as_admin
+    )
+    assert opened.status_code == 200, opened.text
     for _ in range(6):
         _lead(client, as_admin)
     group = client.post(

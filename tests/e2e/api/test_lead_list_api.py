@@ -33,7 +33,9 @@ def names(client: TestClient, headers: Headers, **params: object) -> list[str]:
 
 @pytest.fixture
 def team(core: Opportune, rep: User, manager: User) -> dict[str, int]:
-    """A handful of varied leads owned by the rep and the manager."""
+    """A handful of varied leads owned by the rep and the manager, all readable by both
+    (leads are public read-only here, so the list shows the manager's leads to the rep)."""
+    core.sharing.set_org_default(None, "lead", "read")
     return {
         "Ng": add(core, rep, "Ng", "Acme", status="Working - Contacted", lead_source="Web",
                   rating="Hot", email="nora@acme.example"),

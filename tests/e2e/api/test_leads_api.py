@@ -86,8 +86,10 @@ def test_a_lead_created_for_someone_else_is_unread_until_its_owner_opens_it(
 
 
 def test_a_stale_if_match_version_is_refused_and_changes_nothing(
-    client: TestClient, as_rep: Headers, as_manager: Headers, core: Opportune
-) -> None:
+    client: TestClient, as_rep: Headers, as_manager: Headers, core: Opportune,
+    rep: User, manager: User,
+) -> None:  # fmt: skip
+    core.users.update(None, rep.id or 0, {"manager_id": manager.id})  # the manager edits it too
     lead = create(client, as_rep)
     url = f"/api/v1/leads/{lead['id']}"
     read = client.get(url, headers=as_rep)
@@ -204,6 +206,9 @@ def test_a_converted_lead_cannot_be_edited(
 def test_a_rep_cannot_delete_someone_elses_lead_but_a_manager_can(
     client: TestClient, as_rep: Headers, as_manager: Headers, core: Opportune
 ) -> None:
+    # Leads open to all for read and write: the rep may edit the manager's lead, and the
+    # delete rule alone still refuses the rep.
+    core.sharing.set_org_default(None, "lead", "read_write")
     lead = create(client, as_manager)
     url = f"/api/v1/leads/{lead['id']}"
     before = db_snapshot(core)

@@ -163,8 +163,10 @@ def test_a_new_opportunity_needs_name_account_and_close_date(
 
 
 def test_of_two_stale_changes_the_later_one_gets_a_conflict(
-    client: TestClient, core: Opportune, as_rep: Headers, as_manager: Headers, account: int
-) -> None:
+    client: TestClient, core: Opportune, as_rep: Headers, as_manager: Headers, account: int,
+    rep: User, manager: User,
+) -> None:  # fmt: skip
+    core.users.update(None, rep.id or 0, {"manager_id": manager.id})  # the manager edits it too
     opp = create(client, as_rep, account)
     url = f"{API}/opportunities/{opp['id']}"
     first = client.patch(
@@ -206,6 +208,9 @@ def test_missing_opportunities_are_not_found_everywhere(
 def test_signed_out_callers_get_401_and_reps_delete_only_their_own(
     client: TestClient, core: Opportune, as_manager: Headers, as_rep: Headers, account: int
 ) -> None:
+    # Opportunities open to all for read and write: the rep may edit the manager's
+    # opportunity, and the delete rule alone still refuses the rep.
+    core.sharing.set_org_default(None, "opportunity", "read_write")
     opp = create(client, as_manager, account)
     for method, path in [("GET", "/opportunities"), ("POST", "/opportunities"),
                          ("GET", f"/opportunities/{opp['id']}"), ("GET", "/stages"),
@@ -322,6 +327,8 @@ def test_the_list_filters_sorts_and_pages(
     rep: User,
     account: int,
 ) -> None:
+    # Opportunities public read-only, so the rep's list shows the manager's too.
+    core.sharing.set_org_default(None, "opportunity", "read")
     other = add_account(core, rep, "Other Co")
     for i in range(5):
         create(client, as_rep, account, name=f"Rep {i}", close_date=f"2026-05-0{i + 1}")
@@ -380,8 +387,10 @@ def test_bad_list_filters_are_refused_naming_the_parameter(
 
 
 def test_a_board_column_pages_its_cards_and_totals_the_whole_column(
-    client: TestClient, as_rep: Headers, as_manager: Headers, account: int
+    client: TestClient, core: Opportune, as_rep: Headers, as_manager: Headers, account: int
 ) -> None:
+    # Opportunities public read-only, so the rep's board shows the manager's cards too.
+    core.sharing.set_org_default(None, "opportunity", "read")
     for i, amount in enumerate(["1000.00", "2500.50", None, "333.33", "10.00"]):
         headers = as_rep if i % 2 == 0 else as_manager
         create(client, headers, account, name=f"Q{i}", stage="Needs Analysis", amount=amount,

@@ -153,6 +153,10 @@ def test_a_card_someone_else_changed_goes_back_with_a_clear_message(
 ) -> None:
     core = live_server.core
     marcus = live_server.seeded.users["marcus@example.com"]
+    # Dana shares the deal with Marcus, who may then change it behind her back.
+    dana = live_server.seeded.users["dana@example.com"]
+    core.sharing.share(dana, "opportunity", deals.rollout.id or 0, access="edit",
+                       user_id=marcus.id)  # fmt: skip
     open_board(ui, live_server)
     core.opportunities.update(marcus, deals.rollout.id or 0, {"amount": "1200"})
 

@@ -199,6 +199,9 @@ def test_delete_with_yes_does_not_ask(run: Run, core: Opportune, admin: User) ->
 def test_a_rep_cannot_delete_someone_elses_lead(
     run: Run, core: Opportune, manager: User, rep: User
 ) -> None:
+    # Leads open to all for read and write: the rep may edit the manager's lead, and the
+    # delete rule alone still refuses the rep.
+    core.sharing.set_org_default(None, "lead", "read_write")
     lead = core.leads.create(manager, {"last_name": "Ng", "company": "Acme"})
     result = run("--user", rep.email, "lead", "delete", str(lead.id), "--yes")
     assert "owner" in one_error_line(result, 4)

@@ -120,6 +120,9 @@ def test_update_overrides_probability_and_refuses_a_stale_version(
 def test_delete_asks_and_a_rep_cannot_delete_someone_elses(
     run: Run, core: Opportune, admin: User, rep: User, deal: Opportunity
 ) -> None:
+    # Opportunities open to all for read and write: the rep may edit the admin's
+    # opportunity, and the delete rule alone still refuses the rep.
+    core.sharing.set_org_default(None, "opportunity", "read_write")
     assert run("opportunity", "delete", str(deal.id), input="n\n").exit_code == 1
     one_error_line(run("--user", rep.email, "opportunity", "delete", str(deal.id), "--yes"), 4)
     result = run("opportunity", "delete", str(deal.id), "--yes")
@@ -174,6 +177,8 @@ def test_move_refuses_an_unknown_stage_a_stale_version_and_a_missing_opportunity
 def test_history_shows_each_change_with_who_and_when_and_the_metrics(
     run: Run, core: Opportune, admin: User, manager: User, deal: Opportunity
 ) -> None:
+    # The admin shares the deal with the manager, who may then move it along.
+    core.sharing.share(admin, "opportunity", deal.id or 0, access="edit", user_id=manager.id)
     moved = run("--user", manager.email, "opportunity", "move", str(deal.id), "Qualification")
     assert moved.exit_code == 0, moved.output
     core.opportunities.update(admin, deal.id, {"close_date": "2026-12-31"})

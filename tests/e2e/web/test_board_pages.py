@@ -122,6 +122,8 @@ def test_the_board_shows_every_open_stage_with_its_totals_the_drop_zones_and_the
 def test_filters_by_owner_and_close_period_are_kept_in_the_url(
     client: TestClient, core: Opportune, manager: User, rep: User, account: int, sign_in: SignIn
 ) -> None:
+    # Opportunities public read-only, so the rep's board shows the manager's cards too.
+    core.sharing.set_org_default(None, "opportunity", "read")
     make(core, rep, account, "Mine this month", close_date=TODAY)
     make(core, rep, account, "Mine next year", close_date=date(TODAY.year + 1, 6, 1))
     make(core, manager, account, "Theirs this month", close_date=TODAY)
@@ -266,6 +268,7 @@ def test_closing_as_lost_needs_a_reason_and_without_one_nothing_changes(
 def test_a_stale_version_gets_a_409_and_changes_nothing(
     client: TestClient, core: Opportune, rep: User, manager: User, account: int, sign_in: SignIn
 ) -> None:
+    core.users.update(None, rep.id or 0, {"manager_id": manager.id})  # the manager edits it too
     opp = make(core, rep, account, "Contested")
     core.opportunities.update(manager, opp.id or 0, {"stage": "Needs Analysis"})
     token = sign_in(rep)

@@ -51,8 +51,8 @@ class SoqlService:
     ) -> list[dict[str, Any]]:
         """Every record (or aggregate row) of a parsed query, honouring LIMIT and OFFSET.
 
-        ``include_deleted`` is queryAll's flag: Opportune deletes records for good (there
-        is no recycle bin), so deleted records are never returned either way.
+        ``include_deleted`` is queryAll's flag: records in Opportune's recycle bin are not
+        exposed through SOQL, so they are never returned either way.
         """
         plan = self._plan(query, None)
         if plan.count_only:
@@ -78,8 +78,8 @@ class SoqlService:
         records. ``totalSize`` counts every matching row within LIMIT and OFFSET.
 
         ``all_rows`` is queryAll, which in Salesforce adds deleted and archived records:
-        Opportune keeps neither (deletes are permanent), so it returns the same rows, and
-        ``IsDeleted`` is always false.
+        Opportune does not expose its recycle bin through SOQL, so it returns the same rows,
+        and ``IsDeleted`` is always false.
         """
         plan = self._plan(parse_soql(soql), soql)
         batch = max(1, min(batch_size, MAX_BATCH_SIZE))
