@@ -73,6 +73,22 @@ class Settings(BaseSettings):
     # the clean-up at server start and by ``opportune import cleanup``.
     import_upload_retention_hours: int = Field(default=24, ge=1)
     bulk_job_retention_days: int = Field(default=7, ge=1)
+    # Deployment (issue 9). Web worker processes ``opportune serve`` starts (more than one
+    # needs PostgreSQL). PostgreSQL connections each process keeps open (pool size) and may
+    # open beyond that under load (overflow), and how long a request waits for one.
+    web_workers: int = Field(default=1, ge=1, le=64)
+    db_pool_size: int = Field(default=5, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Background jobs: whether ``opportune serve`` also runs one job worker in its own
+    # process (unset: yes on SQLite, no on PostgreSQL, where ``opportune worker`` runs them),
+    # how often an idle worker looks for work, how many times a failing job is tried, and
+    # after how long without a heartbeat a running job counts as abandoned (its worker
+    # died) and is taken again.
+    embedded_worker: bool | None = None
+    job_poll_seconds: float = Field(default=1.0, gt=0)
+    job_max_attempts: int = Field(default=5, ge=1)
+    job_stale_seconds: int = Field(default=120, ge=5)
     # Days a deleted record stays in the recycle bin before it is purged for good (at
     # server start, every hour while serving, and by ``opportune recycle-bin purge-expired``).
     recycle_bin_retention_days: int = Field(default=30, ge=1)

@@ -53,6 +53,15 @@ def serve(
     ] = False,
     cert: Annotated[Path | None, _pem_option("Certificate (PEM) to serve HTTPS with.")] = None,
     key: Annotated[Path | None, _pem_option("Private key (PEM) of --cert.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Web worker processes (default: from settings, 1). More than one needs "
+            "PostgreSQL: SQLite serves one process.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web UI and the REST API (the database must be migrated).
 
@@ -61,6 +70,7 @@ def serve(
     state = get_state(ctx)
     core = state.open()
     host, port = host or state.settings.host, port or state.settings.port
+    workers = _worker_count(state.settings, workers)
     tls = _tls_options(state.settings, host, https=https, cert=cert, key=key)
     scheme = "https" if tls else "http"
     note(f"Opportune is running at {scheme}://{host}:{port}  (Ctrl+C to stop)", style="bold")
@@ -70,7 +80,21 @@ def serve(
     if tls and state.settings.secure_cookies is None:
         # Served over HTTPS: the session cookie is marked Secure (the app reads this).
         os.environ["OPPORTUNE_SECURE_COOKIES"] = "true"
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, reload=reload, **tls)
+    uvicorn.run(
+        APP_FACTORY, factory=True, host=host, port=port, reload=reload, workers=workers, **tls
+    )
+
+
+def _worker_count(settings: Settings, asked: int | None) -> int:
+    """The number of web worker processes: ``--workers`` or the ``web_workers`` setting;
+    SQLite serves from one process (its writers would only queue for the one write lock)."""
+    workers = asked or settings.web_workers
+    if workers > 1 and settings.is_sqlite:
+        raise ValidationError.single(
+            "--workers", "INVALID_FIELD", "more than one worker process needs PostgreSQL "
+            "(OPPORTUNE_DATABASE_URL=postgresql+psycopg://...); SQLite serves one process",
+        )  # fmt: skip
+    return workers
 
 
 def _tls_options(

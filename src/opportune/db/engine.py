@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,39 @@ from sqlalchemy.engine import Connection, make_url
 WRITE_OPTION = "opportune_write"
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 5000, echo: bool = False) -> Engine:
-    """Create the engine for ``url``; for SQLite, create the file's folder too."""
+def make_engine(
+    url: str,
+    *,
+    busy_timeout_ms: int = 5000,
+    echo: bool = False,
+    pool: PoolOptions | None = None,
+) -> Engine:
+    """Create the engine for ``url``; for SQLite, create the file's folder too.
+
+    PostgreSQL connections are pooled per process with ``pool`` (each web or job worker
+    process has its own pool, so a server's total is processes × (size + overflow)).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database, busy_timeout_ms, echo)
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    pool = pool or PoolOptions()
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,  # a connection dropped by a database restart is replaced
+        pool_size=pool.size,
+        max_overflow=pool.max_overflow,
+        pool_timeout=pool.timeout_seconds,
+    )
+
+
+@dataclass(frozen=True)
+class PoolOptions:
+    """A PostgreSQL connection pool's size, overflow and wait for a free connection."""
+
+    size: int = 5
+    max_overflow: int = 10
+    timeout_seconds: float = 30.0
 
 
 def _sqlite_engine(url: str, database: str | None, busy_timeout_ms: int, echo: bool) -> Engine:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from opportune.db import migrate
-from opportune.db.engine import make_engine
+from opportune.db.engine import PoolOptions, make_engine
 from opportune.domain.duplicates import DuplicateAction
 from opportune.domain.security import LoginPolicy
 from opportune.services.accounts import AccountService
@@ -53,7 +53,11 @@ class Opportune:
     ) -> None:
         self.settings = settings
         self.engine = engine or make_engine(
-            settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+            settings.database_url,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            pool=PoolOptions(
+                settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout_seconds
+            ),
         )
         hasher = PasswordHasher(settings.argon2_time_cost, settings.argon2_memory_cost)
         policy = LoginPolicy(
