@@ -109,8 +109,11 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
 
 
 def make_settings(database_url: str, tmp_path: Path) -> Settings:
-    """Test settings for a database URL."""
-    return Settings(env="test", database_url=database_url, data_dir=tmp_path / "data")
+    """Test settings for a database URL. The web app runs background jobs in its own
+    process on both engines, so tests need no separate ``opportune worker``."""
+    return Settings(
+        env="test", database_url=database_url, data_dir=tmp_path / "data", embedded_worker=True
+    )
 
 
 @pytest.fixture

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - only accepted in dev/test
@@ -95,6 +96,20 @@ class Settings(BaseSettings):
     # Requests a day (UTC) the Salesforce-compatible API serves under /services/data before
     # refusing with REQUEST_LIMIT_EXCEEDED; counted in memory per server process.
     salesforce_daily_api_requests: int = Field(default=100_000, ge=1)
+    # Observability: log lines as JSON or text (unset: JSON when env is prod), the lowest
+    # level logged, and the bearer token /metrics asks for (empty: /metrics is open, so keep
+    # it off the public side of the reverse proxy).
+    log_format: Literal["json", "text"] | None = None
+    log_level: str = "INFO"
+    metrics_token: str = ""
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in logging.getLevelNamesMapping():
+            raise ValueError(f"not a logging level: {value!r} (DEBUG, INFO, WARNING, ERROR)")
+        return level
 
     @model_validator(mode="after")
     def _fill_defaults_and_check_secrets(self) -> Settings:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from opportune import __version__
+from opportune.api.background import EmbeddedWorker, ImportRunner, lifespan
 from opportune.api.client_ip import ClientIpMiddleware
 from opportune.api.errors import install_error_handlers
-from opportune.api.import_jobs import ImportRunner, lifespan
+from opportune.api.observability import install_observability
 from opportune.api.routers import api_router
-from opportune.api.routers.recycle_bin import purge_lifespan
-from opportune.api.routers.web_forms import queue_lifespan
 from opportune.api.salesforce import SalesforceLimitMiddleware
 from opportune.api.salesforce import router as salesforce_router
 from opportune.api.security import SecurityMiddleware
@@ -26,14 +22,6 @@ from opportune.web import STATIC_DIR
 from opportune.web.routes import router as web_router
 
 SESSION_COOKIE = "opportune_session"
-
-
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Background work while the server runs: interrupted imports, the web-to-lead queue,
-    purging expired recycle bin entries."""
-    async with lifespan(app), queue_lifespan(app), purge_lifespan(app):
-        yield
 
 
 def create_app(settings: Settings | None = None, *, core: Opportune | None = None) -> FastAPI:
@@ -47,10 +35,11 @@ def create_app(settings: Settings | None = None, *, core: Opportune | None = Non
         openapi_url="/api/openapi.json",
         docs_url=None,  # served below with vendored Swagger UI files, no CDN
         redoc_url=None,
-        lifespan=_lifespan,  # resumes imports, runs the web-to-lead queue
+        lifespan=lifespan,  # the embedded job worker, where there is one
     )
     app.state.opportune = core
-    app.state.import_runner = ImportRunner(core)
+    app.state.embedded_worker = EmbeddedWorker(core)
+    app.state.import_runner = ImportRunner(core, app.state.embedded_worker)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -62,6 +51,7 @@ def create_app(settings: Settings | None = None, *, core: Opportune | None = Non
     app.add_middleware(SalesforceLimitMiddleware)  # Salesforce's daily API request count
     app.add_middleware(SecurityMiddleware)  # security headers, the request's token scopes
     app.add_middleware(ClientIpMiddleware)  # the client IP for audit entries
+    install_observability(app, core)  # request ids, access log, /healthz /readyz /metrics
     install_error_handlers(app)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(salesforce_router)

@@ -21,6 +21,7 @@ from opportune.cli import (
     duplicate_commands,
     export_commands,
     import_commands,
+    job_commands,
     leads,
     merge_commands,
     opportunity_commands,
@@ -68,6 +69,8 @@ app.add_typer(sharing_commands.app, name="sharing")
 app.command("report")(report_commands.report)
 app.command("import-salesforce")(salesforce_commands.import_salesforce)
 app.command("audit")(audit_commands.audit)
+app.command("worker")(job_commands.worker)
+app.add_typer(job_commands.app, name="jobs")
 
 
 def _print_version(value: bool) -> None:

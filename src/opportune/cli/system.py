@@ -9,11 +9,15 @@ from typing import Annotated, Any, TypedDict
 import typer
 import uvicorn
 
+# Imported before serve may set PROMETHEUS_MULTIPROC_DIR: this process never serves, and
+# prometheus_client fixes its storage when first imported.
+from opportune.api.metrics import prepare_multiprocess_dir
 from opportune.cli.output import note, print_table
 from opportune.cli.state import database_label, get_state
 from opportune.demo import DEFAULT_LEADS, DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DEMO_USERS, load_demo
 from opportune.demo_sales import DEFAULT_ACCOUNTS
 from opportune.errors import ConflictError, ValidationError
+from opportune.logging_setup import uvicorn_log_config
 from opportune.services import Opportune
 from opportune.settings import Settings
 from opportune.tls import CertificatePair, ensure_self_signed
@@ -80,9 +84,14 @@ def serve(
     if tls and state.settings.secure_cookies is None:
         # Served over HTTPS: the session cookie is marked Secure (the app reads this).
         os.environ["OPPORTUNE_SECURE_COOKIES"] = "true"
+    if workers > 1:
+        prepare_multiprocess_dir(state.settings)  # /metrics adds up every process's counts
     uvicorn.run(
-        APP_FACTORY, factory=True, host=host, port=port, reload=reload, workers=workers, **tls
-    )
+        APP_FACTORY, factory=True, host=host, port=port, reload=reload, workers=workers,
+        log_config=uvicorn_log_config(state.settings),
+        access_log=False,  # the application logs each request, with its request id
+        **tls,
+    )  # fmt: skip
 
 
 def _worker_count(settings: Settings, asked: int | None) -> int:

@@ -22,7 +22,7 @@ def make_engine(
     """Create the engine for ``url``; for SQLite, create the file's folder too.
 
     PostgreSQL connections are pooled per process with ``pool`` (each web or job worker
-    process has its own pool, so a server's total is processes × (size + overflow)).
+    process has its own pool, so a server's total is processes times (size + overflow)).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

@@ -977,3 +977,46 @@ recycle_bin = Table(
     Index("ix_recycle_bin_deleted_at", "deleted_at", "id"),
     Index("ix_recycle_bin_deleted_by", "deleted_by_id", "deleted_at"),
 )
+
+# Background jobs (issue 9): the queue workers take work from. A job is queued, then
+# running (one worker holds it, refreshing ``heartbeat_at``), then succeeded, failed or
+# cancelled; a failed attempt goes back to queued with a later ``run_after`` until
+# ``max_attempts``. ``unique_key`` names work that must not be queued twice at once
+# (an import, a scheduled purge): at most one unfinished job per key.
+JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled")
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("priority", Integer, nullable=False, server_default=text("0")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("max_attempts", Integer, nullable=False),
+    Column("run_after", UTCDateTime, nullable=False),
+    Column("unique_key", String(200)),
+    Column("worker", String(120)),
+    Column("heartbeat_at", UTCDateTime),
+    Column("cancel_requested", Boolean, nullable=False, server_default=false()),
+    Column("progress", JSON),
+    Column("result", JSON),
+    Column("error", Text),
+    Column("created_by_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    CheckConstraint(
+        "state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')", name="state"
+    ),
+    # Workers look for the next due job of the highest priority.
+    Index("ix_jobs_due", "state", "run_after", "priority"),
+    Index("ix_jobs_kind", "kind", "id"),
+    Index(
+        "uq_jobs_unique_key_open",
+        "unique_key",
+        unique=True,
+        sqlite_where=text("state IN ('queued', 'running')"),
+        postgresql_where=text("state IN ('queued', 'running')"),
+    ),
+)

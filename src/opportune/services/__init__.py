@@ -22,6 +22,7 @@ from opportune.services.conversions import ConversionService
 from opportune.services.duplicates import DuplicateService
 from opportune.services.exports import ExportService
 from opportune.services.imports import ImportService
+from opportune.services.jobs import JobService
 from opportune.services.leads import LeadService
 from opportune.services.merges import MergeService
 from opportune.services.notifications import NotificationService
@@ -102,6 +103,8 @@ class Opportune:
         self.bulk = BulkService(self)
         self.salesforce_import = SalesforceImportService(self)
         self.backups = BackupService(self.engine, clock)
+        # Background jobs (issue 9): the queue ``opportune worker`` processes take work from.
+        self.jobs = JobService(self.engine, clock, settings)
 
     def migrate(self) -> None:
         """Bring the database schema up to date."""

@@ -36,6 +36,7 @@ from opportune.db.repositories import (
     WebFormRepository,
 )
 from opportune.db.repositories.bulk_jobs import BulkJobRepository
+from opportune.db.repositories.jobs import JobRepository
 from opportune.db.repositories.recycle_bin import RecycleBinRepository
 from opportune.db.repositories.salesforce_keys import SalesforceKeyRepository
 
@@ -84,6 +85,7 @@ class UnitOfWork:
     login_attempts: LoginAttemptRepository
     sharing: SharingRepository
     recycle_bin: RecycleBinRepository
+    jobs: JobRepository
 
     def __init__(self, engine: Engine, *, write: bool = False) -> None:
         self.engine = engine
@@ -129,6 +131,7 @@ class UnitOfWork:
         self.login_attempts = LoginAttemptRepository(conn)
         self.sharing = SharingRepository(conn)
         self.recycle_bin = RecycleBinRepository(conn)
+        self.jobs = JobRepository(conn)
         return self
 
     def __exit__(

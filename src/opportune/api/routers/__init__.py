@@ -12,6 +12,7 @@ from opportune.api.routers import (
     duplicates,
     exports,
     imports,
+    jobs,
     leads,
     me,
     merges,
@@ -49,5 +50,6 @@ api_router.include_router(reports.router)
 api_router.include_router(audit.router)
 api_router.include_router(sharing.router)
 api_router.include_router(recycle_bin.router)
+api_router.include_router(jobs.router)
 
 __all__ = ["api_router"]

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
+from opportune.api.background import runner_of
 from opportune.api.deps import CurrentUser, OpportuneDep
-from opportune.api.import_jobs import runner_of
 from opportune.api.schemas import MAX_ID, ErrorOut, error_responses
 from opportune.api.schemas.imports import (
     ImportMappingIn,

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, FastAPI, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from opportune.api.deps import CurrentUser, OpportuneDep
 from opportune.api.schemas import MAX_ID, error_responses
 from opportune.domain.recycle_bin import BinEntry
-from opportune.services import Opportune
 
 router = APIRouter(prefix="/recycle-bin", tags=["recycle bin"])
-log = logging.getLogger(__name__)
 
 EntryId = Annotated[int, Path(ge=1, le=MAX_ID, description="The bin entry's id")]
 ObjectType = Literal["lead", "account", "contact", "opportunity", "activity"]
-PURGE_INTERVAL_SECONDS = 3600
 
 
 class EntryOut(BaseModel):
@@ -98,28 +91,3 @@ def purge_entry(entry_id: EntryId, user: CurrentUser, core: OpportuneDep) -> Res
 def empty_bin(user: CurrentUser, core: OpportuneDep) -> PurgedOut:
     """Empty the bin (admins only)."""
     return PurgedOut(purged=core.recycle_bin.purge_all(user))
-
-
-@asynccontextmanager
-async def purge_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Purge expired bin entries when the server starts, then every hour, in a thread."""
-    core: Opportune = app.state.opportune
-    stop = threading.Event()
-    worker = threading.Thread(
-        target=_purge_loop, args=(core, stop), name="recycle-bin-purge", daemon=True
-    )
-    worker.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        worker.join(5)
-
-
-def _purge_loop(core: Opportune, stop: threading.Event) -> None:
-    while not stop.is_set():
-        try:
-            core.recycle_bin.purge_expired()
-        except Exception:  # a failed purge is tried again later
-            log.exception("Purging expired recycle bin entries failed")
-        stop.wait(PURGE_INTERVAL_SECONDS)

@@ -6,11 +6,9 @@ Administrators only. The public endpoint forms post to is ``POST /web-to-lead`` 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from opportune.api.deps import AdminUser, OpportuneDep
 from opportune.api.schemas import MAX_ID, error_responses
@@ -22,8 +20,6 @@ from opportune.api.schemas.web_forms import (
     WebFormWrite,
 )
 from opportune.domain.web_form_snippet import DEFAULT_SNIPPET_FIELDS
-from opportune.services import Opportune
-from opportune.services.web_forms import QueueWorker
 
 router = APIRouter(prefix="/web-forms", tags=["web forms"])
 
@@ -114,19 +110,3 @@ def web_form_submissions(
         user, form_id, statuses=status or (), cursor=cursor, limit=limit
     )
     return SubmissionPageOut.of(page)
-
-
-@asynccontextmanager
-async def queue_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the web-to-lead overflow queue in a background thread while the server runs
-    (every ``OPPORTUNE_WEB_TO_LEAD_QUEUE_INTERVAL_SECONDS``; 0 turns it off)."""
-    core: Opportune = app.state.opportune
-    interval = core.settings.web_to_lead_queue_interval_seconds
-    worker = QueueWorker(core.web_forms, interval) if interval > 0 else None
-    if worker is not None:
-        worker.start()
-    try:
-        yield
-    finally:
-        if worker is not None:
-            worker.stop()

@@ -8,15 +8,16 @@ and read its ``successfulResults``, ``failedResults`` and ``unprocessedrecords``
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from opportune.api.background import queue_job
 from opportune.api.deps import OpportuneDep
 from opportune.api.salesforce.deps import ApiVersion, SfUser
+from opportune.domain.jobs import JobKind
 from opportune.domain.salesforce.bulk_jobs import JobState
 from opportune.domain.salesforce.values import format_datetime
 from opportune.errors import NotFoundError, ValidationError
@@ -77,13 +78,13 @@ def get_job(job_id: str, _: ApiVersion, user: SfUser, core: OpportuneDep) -> dic
 
 @router.patch(JOB)
 def change_job(
-    job_id: str, _: ApiVersion, user: SfUser, core: OpportuneDep,
+    job_id: str, _: ApiVersion, user: SfUser, core: OpportuneDep, request: Request,
     body: Annotated[dict[str, Any], Body()],
 ) -> dict[str, Any]:  # fmt: skip
     """Close the job (``UploadComplete``: it starts) or abort it (``Aborted``)."""
     job = core.bulk.change_state(user, job_id, body.get("state"))
     if job.state == JobState.UPLOAD_COMPLETE:
-        _launch(core, job.id)
+        _launch(request, core, job.id)
     return job_info(job)
 
 
@@ -136,15 +137,8 @@ def results(
     return StreamingResponse(chunks, media_type=CSV_TYPE, headers=headers)
 
 
-def _launch(core: Opportune, job_id: str) -> None:
-    """Work through a closed job in a background thread; the request returns at once."""
-    thread = threading.Thread(target=_process, args=(core, job_id), daemon=True,
-                              name=f"bulk-{job_id}")  # fmt: skip
-    thread.start()
-
-
-def _process(core: Opportune, job_id: str) -> None:
-    try:
-        core.bulk.process(job_id)
-    except Exception:  # the job records its failure; the thread must not die loudly
-        log.exception("Bulk job %s failed", job_id)
+def _launch(request: Request, core: Opportune, job_id: str) -> None:
+    """Queue a closed job for a job worker; the request returns at once."""
+    queued = core.jobs.enqueue(JobKind.SALESFORCE_BULK, {"bulk_job_id": job_id},
+                               unique_key=f"salesforce-bulk:{job_id}")  # fmt: skip
+    queue_job(request, queued)

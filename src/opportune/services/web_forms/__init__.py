@@ -15,12 +15,10 @@ from opportune.services.web_forms.service import (
     SubmissionResult,
     WebFormService,
 )
-from opportune.services.web_forms.worker import QueueWorker
 
 __all__ = [
     "FormOverview",
     "QueueRun",
-    "QueueWorker",
     "SubmissionPage",
     "SubmissionResult",
     "WebFormService",

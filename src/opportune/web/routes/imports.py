@@ -15,8 +15,8 @@ from fastapi import Path as PathParam
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from opportune.api.background import runner_of
 from opportune.api.deps import CSRF_HEADER, OpportuneDep, check_csrf
-from opportune.api.import_jobs import runner_of
 from opportune.api.schemas import MAX_ID
 from opportune.api.uploads import discard_upload, is_stored_for, receive_upload, stored_upload
 from opportune.domain.users import User
