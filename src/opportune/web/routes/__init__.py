@@ -7,6 +7,7 @@ from opportune.web.routes import (
     activities,
     assignment,
     audit,
+    jobs,
     auth,
     board,
     conversion,
@@ -36,5 +37,6 @@ for module in (setup, sharing, imports, assignment, duplicates, merges, web_form
     router.include_router(module.router)
 router.include_router(recycle_bin.router)
 router.include_router(audit.router)
+router.include_router(jobs.router)
 
 __all__ = ["router"]

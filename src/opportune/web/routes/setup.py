@@ -40,6 +40,9 @@ SECTIONS = (
                  "The reporting line: each user's manager sees and edits what they own."),
     SetupSection("Audit log", "/setup/audit",
                  "Who signed in, exported, imported, merged, converted or changed settings."),
+    SetupSection("Background jobs", "/setup/jobs",
+                 "Imports, bulk conversions and purges the job workers run: follow, cancel, "
+                 "retry."),
 )  # fmt: skip
 
 
