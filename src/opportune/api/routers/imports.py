@@ -99,7 +99,7 @@ async def create_import(
     if not is_stored_for(job, upload.path):
         discard_upload(upload.path)  # an earlier import of the same file is used instead
     if not job.is_finished:
-        runner_of(request).launch(job.id)
+        await run_in_threadpool(runner_of(request).launch, job.id)
     response.headers["Location"] = str(request.url_for("get_import", import_id=job.id))
     return _out(request, core, job)
 
