@@ -247,9 +247,7 @@ def test_concurrent_workers_never_take_the_same_job(core: Opportune) -> None:
 # --- the worker ---------------------------------------------------------------------------
 
 
-def test_the_worker_runs_a_bulk_conversion_and_reports_progress(
-    core: Opportune, rep: User
-) -> None:
+def test_the_worker_runs_a_bulk_conversion_and_reports_progress(core: Opportune, rep: User) -> None:
     leads = [core.leads.create(rep, {"last_name": f"Ng{n}", "company": f"Co{n}"}) for n in range(3)]
     items = [{"lead_id": lead.id, "converted_status": "Closed - Converted"} for lead in leads]
     items.append({"lead_id": 999_999, "converted_status": "Closed - Converted"})
@@ -274,7 +272,9 @@ def test_the_worker_retries_a_crashing_handler_and_fails_bad_input_at_once(
     crashing = core.jobs.enqueue(JobKind.RECYCLE_BIN_PURGE)
     JobWorker(core, periodic=False).run_once()
     after = core.jobs.get(None, crashing.id)
-    assert after.state is JobState.QUEUED and "RuntimeError: connection reset" in (after.error or "")
+    assert after.state is JobState.QUEUED and "RuntimeError: connection reset" in (
+        after.error or ""
+    )
 
     bad = core.jobs.enqueue(JobKind.BULK_CONVERSION, {"user_id": 987_654, "items": []})
     JobWorker(core, periodic=False, kinds=[JobKind.BULK_CONVERSION.value]).run_once()
@@ -321,4 +321,3 @@ def test_a_job_queued_before_a_restart_runs_in_the_new_process(
         assert second.jobs.get(None, job.id).state is JobState.SUCCEEDED
     finally:
         second.close()
-

@@ -40,3 +40,48 @@ def test_the_count_starts_again_at_midnight_utc() -> None:
     clock.now += timedelta(seconds=31)
     assert usage.current().used == 0
     assert usage.record().allowed
+
+
+class MemoryStore:
+    """A shared count, as the database keeps it, for processes in one test."""
+
+    def __init__(self) -> None:
+        self.days: dict[object, int] = {}
+
+    def add(self, day: object, requests: int) -> int:
+        self.days[day] = self.days.get(day, 0) + requests
+        return self.days[day]
+
+
+def test_processes_sharing_a_store_hold_one_limit_between_them() -> None:
+    store = MemoryStore()
+    first, second = (ApiUsage(10, store=store, flush_every=1) for _ in range(2))
+    allowed = 0
+    for _ in range(10):
+        for usage in (first, second):
+            allowed += usage.record().allowed
+            if usage.flush_due():
+                usage.flush()
+    # Not 10 each: together at most the limit plus what the other had not yet shared (1).
+    assert 10 <= allowed <= 11
+    assert sum(store.days.values()) == allowed
+
+
+def test_a_process_adds_its_count_in_batches_and_keeps_counting_when_the_store_fails() -> None:
+    store = MemoryStore()
+    usage = ApiUsage(100, store=store, flush_every=5, flush_seconds=3600)
+    usage.record()
+    assert usage.flush_due()  # the first request reads the day's total at once
+    usage.flush()
+    for _ in range(4):
+        usage.record()
+        assert not usage.flush_due()
+    usage.record()
+    assert usage.flush_due()
+
+    def broken(day: object, requests: int) -> int:
+        raise OSError("database away")
+
+    store.add = broken  # type: ignore[method-assign]
+    usage.flush()
+    assert usage.current().used == 6  # nothing lost while the store is away

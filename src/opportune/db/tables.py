@@ -1020,3 +1020,12 @@ jobs = Table(
         postgresql_where=text("state IN ('queued', 'running')"),
     ),
 )
+
+# The Salesforce-compatible API's request count per UTC day, shared by every server process
+# (each adds its requests in small batches).
+api_usage_days = Table(
+    "api_usage_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("requests", Integer, nullable=False, server_default=text("0")),
+)

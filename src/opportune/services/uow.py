@@ -35,6 +35,7 @@ from opportune.db.repositories import (
     UserRepository,
     WebFormRepository,
 )
+from opportune.db.repositories.api_usage import ApiUsageRepository
 from opportune.db.repositories.bulk_jobs import BulkJobRepository
 from opportune.db.repositories.jobs import JobRepository
 from opportune.db.repositories.recycle_bin import RecycleBinRepository
@@ -86,6 +87,7 @@ class UnitOfWork:
     sharing: SharingRepository
     recycle_bin: RecycleBinRepository
     jobs: JobRepository
+    api_usage: ApiUsageRepository
 
     def __init__(self, engine: Engine, *, write: bool = False) -> None:
         self.engine = engine
@@ -132,6 +134,7 @@ class UnitOfWork:
         self.sharing = SharingRepository(conn)
         self.recycle_bin = RecycleBinRepository(conn)
         self.jobs = JobRepository(conn)
+        self.api_usage = ApiUsageRepository(conn)
         return self
 
     def __exit__(

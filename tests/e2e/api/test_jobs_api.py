@@ -28,7 +28,9 @@ def follow(client: TestClient, url: str, headers: Headers, timeout: float = 30) 
 def test_a_bulk_conversion_runs_in_the_background(
     client: TestClient, core: Opportune, rep: User, as_rep: Headers
 ) -> None:
-    leads = [core.leads.create(rep, {"last_name": f"Ng{n}", "company": f"Co {n}"}) for n in range(4)]
+    leads = [
+        core.leads.create(rep, {"last_name": f"Ng{n}", "company": f"Co {n}"}) for n in range(4)
+    ]
     items = [{"lead_id": lead.id, "converted_status": "Closed - Converted"} for lead in leads]
     response = client.post("/api/v1/jobs/conversions", json={"items": items}, headers=as_rep)
     assert response.status_code == 202, response.text

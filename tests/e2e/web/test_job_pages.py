@@ -44,5 +44,7 @@ def test_a_rep_sees_only_own_jobs_and_bad_filters_are_refused(
     token = sign_in(rep)
     page = client.get("/setup/jobs").text
     assert f'data-job="{mine.id}"' in page and f'data-job="{other.id}"' not in page
-    assert client.post(f"/setup/jobs/{other.id}/cancel", data={"csrf_token": token}).status_code == 404
+    assert (
+        client.post(f"/setup/jobs/{other.id}/cancel", data={"csrf_token": token}).status_code == 404
+    )
     assert client.get("/setup/jobs?state=sleeping").status_code == 422

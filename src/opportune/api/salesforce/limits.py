@@ -1,11 +1,11 @@
 """Counting Salesforce API requests: the ``Sforce-Limit-Info`` header and the daily limit.
 
 Every request under ``/services/data`` counts towards the day's ``DailyApiRequests``
-(:class:`~opportune.services.salesforce.usage.ApiUsage`, one per application and so per
-server process); its response carries ``Sforce-Limit-Info: api-usage=USED/MAX``, and once
-the day's maximum is reached requests get 403 ``REQUEST_LIMIT_EXCEEDED`` until the next
-UTC day. This is middleware rather than a dependency so that every response gets the
-header, errors and unknown paths included.
+(:class:`~opportune.services.salesforce.usage.ApiUsage`, one per application, sharing its
+count with the other server processes through the database); its response carries
+``Sforce-Limit-Info: api-usage=USED/MAX``, and once the day's maximum is reached requests
+get 403 ``REQUEST_LIMIT_EXCEEDED`` until the next UTC day. This is middleware rather than a
+dependency so that every response gets the header, errors and unknown paths included.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from opportune.api.salesforce.errors import salesforce_error_response
 from opportune.errors import RateLimitError
 from opportune.services import Opportune
-from opportune.services.salesforce.usage import ApiUsage, UsageSnapshot
+from opportune.services.salesforce.usage import ApiUsage, DatabaseUsageStore, UsageSnapshot
 
 __all__ = ["DATA_PREFIX", "LIMIT_HEADER", "SalesforceLimitMiddleware", "api_usage"]
 
@@ -36,7 +37,8 @@ def api_usage(app: Starlette) -> ApiUsage:
         usage: ApiUsage | None = getattr(state, "salesforce_usage", None)
         if usage is None:
             core: Opportune = state.opportune
-            usage = ApiUsage(core.settings.salesforce_daily_api_requests, core.auth.clock)
+            usage = ApiUsage(core.settings.salesforce_daily_api_requests, core.auth.clock,
+                             store=DatabaseUsageStore(core.engine))  # fmt: skip
             state.salesforce_usage = usage
     return usage
 
@@ -56,6 +58,8 @@ class SalesforceLimitMiddleware:
             return
         usage = api_usage(scope["app"])
         snapshot = usage.record()
+        if usage.flush_due():  # share the count with the other server processes
+            await run_in_threadpool(usage.flush)
         if not snapshot.allowed:
             await _refusal(usage, snapshot)(scope, receive, send)
             return
