@@ -183,9 +183,10 @@ class JobService:
     def recover_abandoned(self) -> builtins.list[int]:
         """Take back the running jobs whose worker stopped reporting (it died): each goes
         back to the queue, or fails when it has used all its attempts. Returns their ids."""
-        cutoff = self.clock() - timedelta(seconds=self.settings.job_stale_seconds)
+        now, stale_after = self.clock(), timedelta(seconds=self.settings.job_stale_seconds)
         with UnitOfWork(self.engine, write=True) as uow:
-            stale = uow.jobs.running_seen_before(cutoff)
+            found = uow.jobs.running_seen_before(now - stale_after)
+            stale = [job for job in found if job.is_stale(now, stale_after)]
             for job in stale:
                 self._record_failure(uow, job, f"Worker {job.worker} stopped reporting")
             uow.commit()
