@@ -29,6 +29,7 @@ from opportune.errors import (
     RateLimitError,
     ValidationError,
 )
+from opportune.logging_setup import current_request_id
 from opportune.web.errors import html_error_response
 
 log = logging.getLogger(__name__)
@@ -155,4 +156,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("Unhandled error on %s %s", request.method, request.url.path)
         error = OpportuneError("Something went wrong on our side; it has been logged")
-        return await error_response(request, error, 500)
+        response = await error_response(request, error, 500)
+        if request_id := current_request_id():
+            # This handler answers outside the request id middleware: name the request here.
+            response.headers.setdefault("X-Request-ID", request_id)
+        return response

@@ -14,6 +14,7 @@ import typer
 from opportune.cli.output import note, print_json, print_table, show
 from opportune.cli.state import get_state
 from opportune.domain.jobs import Job, JobKind
+from opportune.logging_setup import configure_logging
 from opportune.services.job_worker import JobWorker
 
 app = typer.Typer(help="Background jobs: list, show, cancel, retry.", no_args_is_help=True)
@@ -53,21 +54,11 @@ def worker(
         ran = job_worker.run_until_idle()
         note(f"Ran {ran} job(s); none is due now.")
         return
-    _configure_logging(core.settings)  # a long-running worker logs what it does
+    configure_logging(core.settings)  # a long-running worker logs what it does
     _stop_on_signals(job_worker)
     note(f"Job worker {job_worker.name} is running (Ctrl+C to stop)", style="bold")
     job_worker.run()
     note("Job worker stopped.")
-
-
-def _configure_logging(settings: Any) -> None:
-    """The same log format as the web server (JSON in production)."""
-    try:
-        from opportune.logging_setup import configure_logging
-    except ImportError:  # logging set-up not installed: the root logger's default
-        logging.basicConfig(level=logging.INFO)
-        return
-    configure_logging(settings)
 
 
 def _stop_on_signals(job_worker: JobWorker) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from opportune.domain.jobs import Job, JobCancelled, JobKind
 from opportune.errors import OpportuneError
+from opportune.logging_setup import set_request_id
 from opportune.services.job_handlers import HANDLERS
 from opportune.services.jobs import worker_name
 
@@ -148,8 +149,12 @@ class JobWorker:
         job = self.core.jobs.claim(self.name, self.kinds)
         if job is None:
             return None
-        log.info("Job %s (%s) started, attempt %s", job.id, job.kind, job.attempts)
-        self._execute(job)
+        set_request_id(f"job-{job.id}")  # every log line of the job names it
+        try:
+            log.info("Job %s (%s) started, attempt %s", job.id, job.kind, job.attempts)
+            self._execute(job)
+        finally:
+            set_request_id(None)
         return job
 
     def _execute(self, job: Job) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 
-from opportune import Opportune, Settings
+from opportune import Opportune, Settings, User
 from opportune.api import create_app
 from opportune.db import migrate
 from opportune.db.engine import make_engine
 from opportune.logging_setup import RequestIdFilter, make_formatter
-from tests.conftest import make_settings
+from tests.conftest import PASSWORD, make_settings
 from tests.prometheus import metric
 
 Headers = dict[str, str]
@@ -173,7 +174,7 @@ def test_metrics_count_requests_by_route_template_not_by_path(
     after = metric(text, "opportune_http_requests_total", method="GET",
                    route="/api/v1/leads/{lead_id}", status="404")  # fmt: skip
     assert after == before + 3
-    assert "990001" not in text
+    assert "/leads/990001" not in text
     duration = metric(text, "opportune_http_request_duration_seconds_count", method="GET",
                       route="/api/v1/leads/{lead_id}")  # fmt: skip
     assert duration is not None
@@ -303,6 +304,31 @@ def test_each_request_is_logged_as_json_with_its_request_id(
     assert "secret-in-query" not in text
     assert "cookie-value" not in text
     assert as_admin["Authorization"].split()[1] not in text
+
+
+def test_a_web_session_request_is_logged_with_its_user_id(
+    client: TestClient, log_lines: io.StringIO, rep: User
+) -> None:
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert csrf
+    form = {"email": rep.email, "password": PASSWORD, "csrf_token": csrf.group(1)}
+    assert client.post("/login", data=form, follow_redirects=False).status_code == 303
+    client.get("/leads", headers={"X-Request-ID": "web-1"})
+    (line,) = [e for e in parsed(log_lines) if e.get("request_id") == "web-1"]
+    assert line["user_id"] == rep.id
+    assert line["route"] == "/leads"
+
+
+def test_probes_and_scrapes_are_logged_only_at_debug_level(
+    client: TestClient, log_lines: io.StringIO
+) -> None:
+    for path in ("/healthz", "/readyz", "/metrics"):
+        client.get(path, headers={"X-Request-ID": "probe-1"})
+    assert [e for e in parsed(log_lines) if e.get("request_id") == "probe-1"] == []
+    logging.getLogger("opportune.access").setLevel(logging.DEBUG)  # log_lines restores it
+    client.get("/healthz", headers={"X-Request-ID": "probe-2"})
+    (line,) = [e for e in parsed(log_lines) if e.get("request_id") == "probe-2"]
+    assert line["level"] == "DEBUG"
 
 
 def test_an_unexpected_error_is_logged_with_the_request_id_it_answers_with(
