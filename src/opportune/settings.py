@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # needs PostgreSQL). PostgreSQL connections each process keeps open (pool size) and may
     # open beyond that under load (overflow), and how long a request waits for one.
     web_workers: int = Field(default=1, ge=1, le=64)
+    # A read replica of the PostgreSQL database for reports and the dashboard (empty: the
+    # main database). Reports then lag the primary by the replica's delay.
+    reports_database_url: str = ""
     db_pool_size: int = Field(default=5, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout_seconds: float = Field(default=30.0, gt=0)

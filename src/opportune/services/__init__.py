@@ -53,13 +53,7 @@ class Opportune:
         self, settings: Settings, *, engine: Engine | None = None, clock: Clock = utc_now
     ) -> None:
         self.settings = settings
-        self.engine = engine or make_engine(
-            settings.database_url,
-            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-            pool=PoolOptions(
-                settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout_seconds
-            ),
-        )
+        self.engine = engine or self._engine_for(settings.database_url, settings)
         hasher = PasswordHasher(settings.argon2_time_cost, settings.argon2_memory_cost)
         policy = LoginPolicy(
             max_failures=settings.login_max_failures,
@@ -91,7 +85,13 @@ class Opportune:
         self.imports = ImportService(self.engine, clock, settings)
         self.exports = ExportService(self.engine, clock, settings)
         self.web_forms = WebFormService(self.engine, clock, settings)
-        self.reports = ReportService(self.engine, clock, settings)
+        # Reports only read: they may run on a read replica (``reports_database_url``).
+        self.report_engine = (
+            self._engine_for(settings.reports_database_url, settings)
+            if settings.reports_database_url
+            else self.engine
+        )
+        self.reports = ReportService(self.report_engine, clock, settings)
         self.audit = AuditService(self.engine, settings)  # issue 8: the audit log, read-only
         self.recycle_bin = RecycleBinService(self.engine, clock, settings)
         # Record-level access (issue 8): org-wide defaults and record shares.
@@ -105,6 +105,17 @@ class Opportune:
         self.backups = BackupService(self.engine, clock)
         # Background jobs (issue 9): the queue ``opportune worker`` processes take work from.
         self.jobs = JobService(self.engine, clock, settings)
+
+    @staticmethod
+    def _engine_for(url: str, settings: Settings) -> Engine:
+        """An engine for ``url`` with the settings' pool and SQLite busy timeout."""
+        return make_engine(
+            url,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            pool=PoolOptions(
+                settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout_seconds
+            ),
+        )
 
     def migrate(self) -> None:
         """Bring the database schema up to date."""
@@ -125,6 +136,8 @@ class Opportune:
     def close(self) -> None:
         """Release database connections."""
         self.engine.dispose()
+        if self.report_engine is not self.engine:
+            self.report_engine.dispose()
 
 
 __all__ = ["Opportune"]
