@@ -230,7 +230,7 @@ class AssignmentService(QueueAdmin, GroupAdmin):
             )  # fmt: skip
             query = resolve_filters(
                 batch, picklists=load_lead_picklists(uow), users=uow.users.all(), actor=actor,
-                max_limit=REASSIGN_BATCH, queues=uow.assignment.queues(),
+                max_limit=REASSIGN_BATCH, queues=uow.assignment.queues(counts=False),
                 today=self.clock().date(),
             )  # fmt: skip
             return query, assigner_for(uow, rule, now=self.clock())
@@ -305,7 +305,7 @@ def _checked(uow: UnitOfWork, data: dict[str, object], *, rule_id: int | None) -
 
 def _reference_errors(uow: UnitOfWork, rule: RuleDefinition) -> list[FieldError]:
     active = uow.assignment.active_user_ids()
-    queues = {q.id for q in uow.assignment.queues()}
+    queues = set(uow.assignment.queue_names())
     groups = {g.id for g in uow.assignment.groups()}
     errors: list[FieldError] = []
 

@@ -160,7 +160,7 @@ class LeadService:
         with UnitOfWork(self.engine) as uow:
             picklists = load_lead_picklists(uow)
             users = uow.users.all()
-            queues = uow.assignment.queues()
+            queues = uow.assignment.queues(counts=False)
             query = resolve_filters(
                 filters, picklists=picklists, users=users, actor=actor,
                 max_limit=self.max_page_size, queues=queues,
@@ -178,7 +178,7 @@ class LeadService:
     def lookups(self) -> LeadLookups:
         """Picklists and users, for showing leads and building forms."""
         with UnitOfWork(self.engine) as uow:
-            queues = {q.id: q.name for q in uow.assignment.queues()}
+            queues = uow.assignment.queue_names()
             return LeadLookups(load_lead_picklists(uow), uow.users.all(), queues)
 
 

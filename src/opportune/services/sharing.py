@@ -149,7 +149,7 @@ def _check_grantee(uow: UnitOfWork, user_id: int | None, queue_id: int | None) -
         raise ValidationError.single(
             "user_id", "INVALID_CROSS_REFERENCE_KEY", f"No active user with id {user_id}"
         )
-    if queue_id is not None and queue_id not in {q.id for q in uow.assignment.queues()}:
+    if queue_id is not None and queue_id not in uow.assignment.queue_names():
         raise ValidationError.single(
             "queue_id", "INVALID_CROSS_REFERENCE_KEY", f"No queue with id {queue_id}"
         )

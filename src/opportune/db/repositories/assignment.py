@@ -109,21 +109,27 @@ class AssignmentRepository:
 
     # --- queues ----------------------------------------------------------------------------
 
-    def queues(self, ids: Iterable[int] | None = None) -> list[Queue]:
-        """Queues (all, or those with these ids) by name, with members and lead counts."""
+    def queues(self, ids: Iterable[int] | None = None, *, counts: bool = True) -> list[Queue]:
+        """Queues (all, or those with these ids) by name, with members and, unless
+        ``counts`` is False, how many open leads each holds (a count reads them all)."""
         stmt = select(t.queues).order_by(Q.name, Q.id)
         if ids is not None:
             stmt = stmt.where(Q.id.in_(list(ids)))
         rows = list(self.conn.execute(stmt).mappings())
         members = self._queue_members([r["id"] for r in rows])
-        counts = self._queue_counts([r["id"] for r in rows])
+        counts_by_id = self._queue_counts([r["id"] for r in rows]) if counts else {}
         return [
             Queue(
                 id=r["id"], name=r["name"], email=r["email"], created_at=r["created_at"],
-                member_ids=tuple(members.get(r["id"], ())), lead_count=counts.get(r["id"], 0),
+                member_ids=tuple(members.get(r["id"], ())), lead_count=counts_by_id.get(r["id"], 0),
             )
             for r in rows
         ]  # fmt: skip
+
+    def queue_names(self) -> dict[int, str]:
+        """Every queue's name by id: no members, no lead counts (a lead page needs only
+        the names, and counting a queue's leads reads all of them)."""
+        return {int(i): str(n) for i, n in self.conn.execute(select(Q.id, Q.name))}
 
     def queue(self, queue_id: int) -> Queue | None:
         """The queue with this id, if any."""
