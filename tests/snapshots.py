@@ -15,8 +15,11 @@ def every_row(
     core: Opportune, *, but_tables: Iterable[str] = (), but_columns: Iterable[str] = ()
 ) -> dict[str, list[dict[str, Any]]]:
     """Every row of every table, by primary key, leaving out the tables and columns named."""
-    # Sign-in attempts are bookkeeping of requests too (see REQUEST_ACTIONS).
-    skip_tables, skip_columns = {*but_tables, "login_attempts"}, set(but_columns)
+    # Sign-in attempts are bookkeeping of requests too (see REQUEST_ACTIONS), and so are the
+    # Salesforce API's request count and the background jobs a running app keeps queued
+    # (maintenance, purges) and runs on its own schedule: none of them is anyone's data.
+    skip_tables = {*but_tables, "login_attempts", "api_usage_days", "jobs"}
+    skip_columns = set(but_columns)
     snapshot: dict[str, list[dict[str, Any]]] = {}
     with core.engine.connect() as conn:
         for table in t.metadata.sorted_tables:
