@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -133,17 +133,23 @@ class OpportunityLookups:
     pipeline: Pipeline
     lead_sources: tuple[PicklistValue, ...]
     users: builtins.list[User]
+    names: dict[int | None, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # A page shows many opportunities: owners by id, not a scan of the users each time.
+        object.__setattr__(self, "names", {u.id: u.name for u in self.users})
 
     def record(self, opp: Opportunity) -> dict[str, Any]:
         """The opportunity as a flat dict: labels for ids, owner named, money as text."""
-        values = dataclasses.asdict(opp)
+        # Shallow: the fields are plain values (``dataclasses.asdict`` deep-copies each).
+        values = {f.name: getattr(opp, f.name) for f in dataclasses.fields(opp)}
         values["stage"] = self.pipeline.stage(opp.stage_id).label
         reason = self.pipeline.lost_reason(opp.lost_reason_id)
         values["lost_reason"] = reason.label if reason else None
         values["lead_source"] = next(
             (s.label for s in self.lead_sources if s.id == opp.lead_source_id), None
         )
-        values["owner_name"] = next((u.name for u in self.users if u.id == opp.owner_id), None)
+        values["owner_name"] = self.names.get(opp.owner_id)
         values["expected_revenue"] = opp.expected_revenue
         for name in ("amount", "expected_revenue"):
             if isinstance(values[name], Decimal):

@@ -20,13 +20,21 @@ class LeadLookups:
     # Queue names by id: a lead in a queue shows the queue where others show an owner.
     queues: dict[int, str] = field(default_factory=dict)
 
+    names: dict[int | None, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # A page shows many leads: look owners up by id, not by scanning the users each time.
+        object.__setattr__(self, "names", {u.id: u.name for u in self.users})
+
     def user_name(self, user_id: int | None) -> str | None:
         """The name of the user with this id."""
-        return next((u.name for u in self.users if u.id == user_id), None)
+        return self.names.get(user_id)
 
     def record(self, lead: Lead) -> dict[str, Any]:
         """The lead as a flat dict: status, source and close reason as labels, owner named."""
-        values = dataclasses.asdict(lead)
+        # A shallow copy: a lead's fields are plain values, and ``dataclasses.asdict``
+        # deep-copies each one (a third of a list page's time).
+        values = {name: getattr(lead, name) for name in _LEAD_FIELDS}
         status_id = values.pop("status_id")
         source_id = values.pop("source_id")
         reason_id = values.pop("close_reason_id")
@@ -39,6 +47,9 @@ class LeadLookups:
         if isinstance(values["annual_revenue"], Decimal):
             values["annual_revenue"] = str(values["annual_revenue"])
         return values
+
+
+_LEAD_FIELDS = tuple(f.name for f in dataclasses.fields(Lead))
 
 
 def _label(values: tuple[Any, ...], value_id: int | None) -> str | None:
