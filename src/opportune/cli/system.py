@@ -14,6 +14,7 @@ import uvicorn
 from opportune.api.metrics import prepare_multiprocess_dir
 from opportune.cli.output import note, print_table
 from opportune.cli.state import database_label, get_state
+from opportune.cli.tcp_nodelay import tcp_nodelay_listening_sockets
 from opportune.demo import DEFAULT_LEADS, DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DEMO_USERS, load_demo
 from opportune.demo_sales import DEFAULT_ACCOUNTS
 from opportune.errors import ConflictError, ValidationError
@@ -86,12 +87,13 @@ def serve(
         os.environ["OPPORTUNE_SECURE_COOKIES"] = "true"
     if workers > 1:
         prepare_multiprocess_dir(state.settings)  # /metrics adds up every process's counts
-    uvicorn.run(
-        APP_FACTORY, factory=True, host=host, port=port, reload=reload, workers=workers,
-        log_config=uvicorn_log_config(state.settings),
-        access_log=False,  # the application logs each request, with its request id
-        **tls,
-    )  # fmt: skip
+    with tcp_nodelay_listening_sockets():  # see opportune.cli.tcp_nodelay
+        uvicorn.run(
+            APP_FACTORY, factory=True, host=host, port=port, reload=reload, workers=workers,
+            log_config=uvicorn_log_config(state.settings),
+            access_log=False,  # the application logs each request, with its request id
+            **tls,
+        )  # fmt: skip
 
 
 def _worker_count(settings: Settings, asked: int | None) -> int:
