@@ -4,10 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install run test lint format typecheck pytest bench clean
+.PHONY: help install run test lint format typecheck pytest bench bench-previous clean
 
 help: ## List the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -40,8 +40,13 @@ typecheck: install ## mypy --strict on src/
 pytest: install ## The test suite (PostgreSQL too when OPPORTUNE_TEST_POSTGRES_URL is set)
 	$(BIN)/pytest -n auto
 
-bench: install ## Lead benchmark at N=100,000 on SQLite (writes nothing to docs by itself)
-	$(BIN)/python bench/leads.py --n 100000
+bench: install ## Every benchmark at 10k, 100k, 1M leads on SQLite and PostgreSQL; writes docs/benchmarks.md
+	@if $(BIN)/python -c 'import sys, tomllib; p = tomllib.load(open("pyproject.toml", "rb")); sys.exit("bench" not in p["project"].get("optional-dependencies", {}))'; \
+		then $(BIN)/python -m pip install -q -e '.[dev,bench]'; fi
+	$(BIN)/python bench/all.py --write
+
+bench-previous: install ## Install the newest release tag older than HEAD into .bench/previous (REF=... for another)
+	$(BIN)/python bench/previous.py $(if $(REF),--ref $(REF))
 
 clean: ## Remove the virtual environment and caches (keeps data/)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-output

@@ -10,7 +10,10 @@ then times:
 - the whole ``GET /pipeline`` through the ASGI app (FastAPI, session, template), signed in,
   in-process with Starlette's TestClient, so no network time is counted;
 - a column's "Load more" and a card move (POST, answered with every header);
-- the raw limit: the same SQL through the stdlib sqlite3 driver.
+- the raw limit: the same SQL through the stdlib sqlite3 driver (psycopg on PostgreSQL).
+
+``--database postgresql`` runs it in a fresh PostgreSQL database on ``--postgres URL``'s
+server (dropped at the end); ``--json FILE`` also writes every figure as JSON.
 """
 
 from __future__ import annotations
@@ -28,12 +31,15 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OPPORTUNE_ARGON2_TIME_COST", "1")
 os.environ.setdefault("OPPORTUNE_ARGON2_MEMORY_COST", "1024")
 
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
 
+from fresh_db import PG_SERVER, fresh_postgres
 from opportune import Opportune, OpportunityFilters, Settings, User
 from opportune.api import create_app
 
@@ -123,26 +129,42 @@ RAW_TOTALS = (
 )
 RAW_PAGE = "SELECT * FROM opportunities WHERE stage_id = ? ORDER BY close_date, id LIMIT ?"
 RAW_NAMES = "SELECT id, name FROM accounts WHERE id IN (SELECT value FROM json_each(?))"
+RAW_NAMES_PG = "SELECT id, name FROM accounts WHERE id = ANY(%s)"
 
 
-def raw_totals(db_path: Path) -> Callable[[], object]:
-    """The grouped totals statement alone through the stdlib driver."""
-    conn = sqlite3.connect(db_path)
+def raw_connect(url: str) -> Any:
+    """A driver connection to ``url``: stdlib sqlite3, or psycopg (autocommit)."""
+    if url.startswith("sqlite"):
+        return sqlite3.connect(url.removeprefix("sqlite:///"))
+    import psycopg
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return psycopg.connect(dsn, autocommit=True)
+
+
+def raw_totals(url: str) -> Callable[[], object]:
+    """The grouped totals statement alone through the driver."""
+    conn = raw_connect(url)
     return lambda: conn.execute(RAW_TOTALS).fetchall()
 
 
-def raw_board(db_path: Path, stage_ids: list[int]) -> Callable[[], None]:
-    """The board's statements through the stdlib driver: grouped totals, each column's
-    first page, and the cards' account names."""
-    conn = sqlite3.connect(db_path)
+def raw_board(url: str, stage_ids: list[int]) -> Callable[[], None]:
+    """The board's statements through the driver: grouped totals, each column's first
+    page, and the cards' account names."""
+    conn = raw_connect(url)
+    sqlite = url.startswith("sqlite")
+    page = RAW_PAGE if sqlite else RAW_PAGE.replace("?", "%s")
 
     def run() -> None:
         conn.execute(RAW_TOTALS).fetchall()
         account_ids: set[int] = set()
         for stage_id in stage_ids:
-            rows = conn.execute(RAW_PAGE, (stage_id, CARDS + 1)).fetchall()
+            rows = conn.execute(page, (stage_id, CARDS + 1)).fetchall()
             account_ids.update(row[2] for row in rows)
-        conn.execute(RAW_NAMES, (json.dumps(sorted(account_ids)),)).fetchall()
+        if sqlite:
+            conn.execute(RAW_NAMES, (json.dumps(sorted(account_ids)),)).fetchall()
+        else:
+            conn.execute(RAW_NAMES_PG, (sorted(account_ids),)).fetchall()
 
     return run
 
@@ -155,14 +177,16 @@ def report(rows: list[tuple[str, list[float]]]) -> None:
         print(f"| {name} | {statistics.median(times):.2f} | {p95:.2f} |")
 
 
-def measure(core: Opportune, db_path: Path, user: User, repeat: int) -> None:
-    """Time the pages, the service and the raw limit; print the table."""
+def measure(core: Opportune, url: str, user: User, repeat: int) -> dict[str, dict[str, float]]:
+    """Time the pages, the service and the raw limit; print the table; return the figures
+    by a short key."""
     stage_ids = [s.id for s in core.pipeline.stages() if s.is_active and not s.is_closed]
     soon = OpportunityFilters(owner=["me"], close_from=date.today(),
                               close_to=date.today() + timedelta(days=90))  # fmt: skip
     client, token = signed_in(core, user)
     more_url = MORE.findall(get_ok(client, "/pipeline")())[0].replace("&amp;", "&")
     board = core.opportunities.board
+    driver = "stdlib sqlite3" if url.startswith("sqlite") else "psycopg"
     cases: list[tuple[str, Callable[[], object]]] = [
         ("**`GET /pipeline`, the whole page** (goal: under 100 ms)", get_ok(client, "/pipeline")),
         ("`GET /pipeline?owner=me&period=this-quarter`",
@@ -174,11 +198,17 @@ def measure(core: Opportune, db_path: Path, user: User, repeat: int) -> None:
         ("`GET` a column's Load more (htmx fragment)",
          get_ok(client, more_url, **{"HX-Request": "true"})),
         ("`POST` a card move, answered with every header", mover(core, client, token, user)),
-        ("raw: the board's SQL through stdlib sqlite3", raw_board(db_path, stage_ids)),
-        ("raw: of which the grouped totals statement", raw_totals(db_path)),
+        (f"raw: the board's SQL through {driver}", raw_board(url, stage_ids)),
+        ("raw: of which the grouped totals statement", raw_totals(url)),
     ]  # fmt: skip
-    report([(name, timed(action, repeat)) for name, action in cases])
+    rows = [(name, timed(action, repeat)) for name, action in cases]
+    report(rows)
     client.close()
+    keys = ("page", "page_filtered", "board", "board_filtered", "board_columns", "load_more",
+            "move", "raw_board", "raw_totals")  # fmt: skip
+    return {key: {"label": name, "median_ms": round(statistics.median(times), 3),
+                  "p95_ms": round(statistics.quantiles(times, n=20)[-1], 3)}
+            for key, (name, times) in zip(keys, rows, strict=True)}  # fmt: skip
 
 
 def main() -> None:
@@ -186,26 +216,45 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=10_000, help="open opportunities")
     parser.add_argument("--repeat", type=int, default=200, help="samples per figure")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--postgres", default=PG_SERVER, metavar="URL",
+                        help="the PostgreSQL server for --database postgresql: a fresh "
+                        "database is created on it and dropped at the end")  # fmt: skip
+    parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        db_path = Path(tmp) / "bench.db"
-        core = Opportune(Settings(env="test", database_url=f"sqlite:///{db_path}",
-                                  data_dir=Path(tmp) / "data"))  # fmt: skip
-        core.migrate()
-        users = [core.users.create(None, {"name": f"Owner {i}", "email": f"o{i}@example.com",
-                                          "role": "admin", **SIGN_IN})
-                 for i in range(3)]  # fmt: skip
-        started = time.perf_counter()
-        seed(core, users, args.n, date.today())
-        seeding = time.perf_counter() - started
-        when = datetime.now(UTC).strftime("%Y-%m-%d")
-        print(f"Machine: {platform.node()} · {os.cpu_count()} cores · "
-              f"Python {platform.python_version()} · SQLite {sqlite3.sqlite_version} · "
-              f"{when}\n")  # fmt: skip
-        print(f"Seeded {args.n:,} open + {args.n // 10:,} closed opportunities in "
-              f"{seeding:.1f} s\n")  # fmt: skip
-        measure(core, db_path, users[0], args.repeat)
-        core.close()
+        if args.database == "sqlite":
+            run(args, f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp))
+        else:
+            with fresh_postgres(args.postgres, "bench_board") as url:
+                run(args, url, Path(tmp))
+
+
+def run(args: argparse.Namespace, url: str, tmp: Path) -> None:
+    """Seed, measure and print on the database at ``url``."""
+    core = Opportune(Settings(env="test", database_url=url, data_dir=tmp / "data"))
+    core.migrate()
+    users = [core.users.create(None, {"name": f"Owner {i}", "email": f"o{i}@example.com",
+                                      "role": "admin", **SIGN_IN})
+             for i in range(3)]  # fmt: skip
+    started = time.perf_counter()
+    seed(core, users, args.n, date.today())
+    seeding = time.perf_counter() - started
+    when = datetime.now(UTC).strftime("%Y-%m-%d")
+    print(f"Machine: {platform.node()} · {os.cpu_count()} cores · "
+          f"Python {platform.python_version()} · SQLite {sqlite3.sqlite_version} · "
+          f"{when}\n")  # fmt: skip
+    print(f"Seeded {args.n:,} open + {args.n // 10:,} closed opportunities in "
+          f"{seeding:.1f} s\n")  # fmt: skip
+    figures = measure(core, url, users[0], args.repeat)
+    core.close()
+    if args.json:
+        out = {"benchmark": "board", "database": args.database, "n": args.n,
+               "closed": args.n // 10, "seed_seconds": round(seeding, 2),
+               "meta": {"machine": platform.node(), "cpus": os.cpu_count(),
+                        "python": platform.python_version(), "date": when},
+               "figures": figures}  # fmt: skip
+        Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -13,11 +13,14 @@ account, a contact and an opportunity), copies the database, then
   roles, field history, conversion records, and the lead updates;
 - (SQLite) converts M more leads one at a time through ``POST /api/v1/leads/{id}/convert``
   to ``opportune serve`` in its own process, over loopback.
+
+``--json FILE`` also writes the figures as JSON; ``--skip-sqlite`` runs PostgreSQL alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -214,7 +217,7 @@ def _wait_for(client: httpx.Client) -> None:
     raise RuntimeError("the server did not start")
 
 
-def run_engine(name: str, url: str, raw_url: str, n: int, single: int) -> None:
+def run_engine(name: str, url: str, raw_url: str, n: int, single: int) -> dict[str, Any]:
     """Bulk against raw on one engine (and singles through the API on SQLite)."""
     core, user, ids = setup(url, n, single)
     core.close()
@@ -226,10 +229,17 @@ def run_engine(name: str, url: str, raw_url: str, n: int, single: int) -> None:
     raw_engine.dispose()
     print(f"{name}: convert_many {n / ours:,.0f} leads/s ({ours:.1f} s); raw {n / limit:,.0f} "
           f"leads/s ({limit:.1f} s); ratio {limit / ours:.2f}")  # fmt: skip
+    result: dict[str, Any] = {
+        "database": name, "n": n, "bulk_seconds": round(ours, 3),
+        "bulk_leads_per_s": round(n / ours, 1), "raw_seconds": round(limit, 3),
+        "raw_leads_per_s": round(n / limit, 1), "ratio": round(limit / ours, 3),
+    }  # fmt: skip
     if single:
         rate = singles(core, user, url, ids[n:])
         print(f"{name}: single conversions through the API (HTTP, loopback): {rate:,.0f}/s")
+        result |= {"single": single, "single_per_s": round(rate, 1)}
     core.close()
+    return result
 
 
 def clone(url: str, raw_url: str) -> None:
@@ -263,22 +273,33 @@ def main() -> None:
         "--postgres",
         help="a PostgreSQL URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test",
     )
+    parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args()
     print(f"{platform.node()} · {platform.platform()} · Python {platform.python_version()} · "
           f"{os.cpu_count()} CPUs · {datetime.now(UTC):%Y-%m-%d}")  # fmt: skip
-    with tempfile.TemporaryDirectory() as tmp:
-        run_engine("SQLite", f"sqlite:///{Path(tmp) / 'ours.db'}",
-                   f"sqlite:///{Path(tmp) / 'raw.db'}", args.n, args.single)  # fmt: skip
+    results = []
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            results.append(run_engine("SQLite", f"sqlite:///{Path(tmp) / 'ours.db'}",
+                                      f"sqlite:///{Path(tmp) / 'raw.db'}", args.n,
+                                      args.single))  # fmt: skip
     if args.postgres:
         ours, raw_url, admin = pg_databases(args.postgres)
         try:
-            run_engine("PostgreSQL", ours, raw_url, args.n, 0)
+            results.append(run_engine("PostgreSQL", ours, raw_url, args.n, 0))
         finally:
             with admin.connect() as conn:
                 for url in (ours, raw_url):
                     name = url.rsplit("/", 1)[1]
                     conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
+    if args.json:
+        meta = {"machine": platform.node(), "platform": platform.platform(),
+                "python": platform.python_version(), "cpus": os.cpu_count(),
+                "date": datetime.now(UTC).date().isoformat()}  # fmt: skip
+        out = {"benchmark": "convert", "meta": meta, "results": results}
+        Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@ times ``screen_duplicates`` (the check ``LeadService.create`` runs before saving
 standard lead rule comparing with leads and contacts) for P probe leads, each in its own
 read transaction: half near-duplicates of a random existing lead (spelling, case, legal
 form, phone format changed), half new people. Reported: median, p99 and max in ms, how many
-probes matched, and the largest candidate pool seen.
+probes matched, and the raw limit in the same run: the median of the same probes' four
+indexed key lookups among leads (email, phone, name sound, company; the newest 200 of each)
+in one statement through the driver. ``--json FILE`` also writes the results as JSON.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from sqlalchemy.engine import make_url
 
 from opportune import Opportune, Settings
 from opportune.db import tables as t
-from opportune.db.match_keys import with_keys
+from opportune.db.match_keys import keys_of, with_keys
 from opportune.services.duplicates import screen_duplicates
 from opportune.services.uow import UnitOfWork
 
@@ -175,6 +177,39 @@ def measure(core: Opportune, people: People, n: int, probes: int) -> dict[str, A
             "max_ms": round(times[-1], 2)}  # fmt: skip
 
 
+RAW_KEYS = ("email_key", "phone_key", "sound_key", "company_key")
+
+
+def measure_raw(core: Opportune, people: People, n: int, probes: int) -> float:
+    """Median ms of the same probes' indexed key lookups among leads, one statement each,
+    through the driver (keys computed beforehand)."""
+    mark = "?" if core.engine.dialect.name == "sqlite" else "%s"
+    sql = " UNION ALL ".join(
+        f"SELECT * FROM (SELECT id FROM leads WHERE {key} = {mark} "  # noqa: S608
+        f"ORDER BY id DESC LIMIT 200) AS k{i}"
+        for i, key in enumerate(RAW_KEYS)
+    )
+    rnd = random.Random(3)
+    params = []
+    for _ in range(probes + 20):
+        keys = keys_of("lead", people.probe(rnd, n, n))
+        params.append(tuple(keys[k] for k in RAW_KEYS))
+    conn = core.engine.raw_connection()
+    times = []
+    try:
+        for index, values in enumerate(params):
+            started = time.perf_counter()
+            cursor = conn.cursor()
+            cursor.execute(sql, values)
+            cursor.fetchall()
+            cursor.close()
+            if index >= 20:
+                times.append((time.perf_counter() - started) * 1000)
+    finally:
+        conn.close()
+    return round(statistics.median(times), 3)
+
+
 def run(url: str, n: int, probes: int, people: People) -> dict[str, Any]:
     """Migrate and load (unless the database already holds the leads), then measure."""
     core = Opportune(Settings(database_url=url, env="test"))
@@ -188,7 +223,8 @@ def run(url: str, n: int, probes: int, people: People) -> dict[str, Any]:
         admin = core.users.create(None, user)
         loaded = round(load(core, people, n, admin.id or 0), 1)
     result = {"database": core.engine.dialect.name, "leads": n, "load_s": loaded,
-              **measure(core, people, n, probes)}  # fmt: skip
+              **measure(core, people, n, probes),
+              "raw_median_ms": measure_raw(core, people, n, probes)}  # fmt: skip
     core.close()
     return result
 
@@ -226,21 +262,29 @@ def main() -> None:
     parser.add_argument("--keep", metavar="DIR_OR_NAME",
                         help="keep the databases (SQLite file in DIR, PostgreSQL database "
                         "named bench_dups_keep) and reuse them on the next run")  # fmt: skip
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = parser.parse_args()
     people = People()
     today = datetime.now(UTC).date().isoformat()
-    print(json.dumps({"machine": platform.platform(), "python": platform.python_version(),
-                      "cpus": os.cpu_count(), "date": today}))  # fmt: skip
+    meta = {"machine": platform.platform(), "python": platform.python_version(),
+            "cpus": os.cpu_count(), "date": today}  # fmt: skip
+    print(json.dumps(meta))
+    results = []
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(args.keep or folder) / f"bench-duplicates-{args.n}.db"
-            print(json.dumps(run(f"sqlite:///{path}", args.n, args.probes, people)), flush=True)
+            results.append(run(f"sqlite:///{path}", args.n, args.probes, people))
+            print(json.dumps(results[-1]), flush=True)
     if args.postgres:
         url, drop = postgres_database(args.postgres, "bench_dups_keep" if args.keep else None)
         try:
-            print(json.dumps(run(url, args.n, args.probes, people)), flush=True)
+            results.append(run(url, args.n, args.probes, people))
+            print(json.dumps(results[-1]), flush=True)
         finally:
             drop()
+    if args.json:
+        out = {"benchmark": "duplicates", "meta": meta, "results": results}
+        Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

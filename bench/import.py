@@ -16,7 +16,8 @@ For each database it generates the file once, then in fresh databases times:
   that of the duplicate check process it starts for large files (an upper bound of what
   both held at once).
 
-``--profile`` runs the SQLite import under cProfile instead and prints the top entries.
+``--profile`` runs the SQLite import under cProfile instead and prints the top entries;
+``--json FILE`` also writes the results as JSON.
 """
 
 from __future__ import annotations
@@ -330,6 +331,7 @@ def main() -> None:
     parser.add_argument("--postgres", default="", help="Admin URL of a PostgreSQL server.")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only.")
+    parser.add_argument("--json", metavar="FILE", help="Also write the results as JSON.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
@@ -348,6 +350,9 @@ def main() -> None:
         "date": datetime.now(UTC).date().isoformat(),
     }
     print(json.dumps({"meta": meta, "results": results}, indent=2))
+    if args.json:
+        out = {"benchmark": "import", "meta": meta, "results": results}
+        Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
