@@ -514,6 +514,11 @@ def run_child(
         except subprocess.TimeoutExpired:
             _stop(proc)
             status = f"timed out after {timeout:,.0f} s"
+        except BaseException:  # stopped (SIGTERM, Ctrl-C): the child's group goes too
+            _stop(proc)
+            if cleanup:
+                cleanup()
+            raise
         seconds = time.monotonic() - started
     left = cleanup() if cleanup and status != "ok" else []
     if left:
@@ -1140,6 +1145,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
 def main(argv: list[str] | None = None) -> int:
     """Run everything asked for; exit 1 when a benchmark failed."""
     opts = parse_args(argv)
+    # A SIGTERM stops the running benchmark (its whole process group) and drops its
+    # PostgreSQL databases, as Ctrl-C does, instead of leaving them behind.
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
     summary = load_summary(opts.json_dir, opts.merge)
     if opts.render_only:
         write_docs(summary)
