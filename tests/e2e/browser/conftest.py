@@ -116,6 +116,9 @@ def live_server(sqlite_url: str, tmp_path: Path) -> Iterator[LiveServer]:
 def ui(live_server: LiveServer, page: Page) -> Page:
     """A browser page on the live server (torn down before the server stops)."""
     page.set_default_timeout(5000)
+    # Navigations get longer: a page load can stall for seconds while the other test worker
+    # runs the multi-process tests (servers, job workers) on both cores.
+    page.set_default_navigation_timeout(FIRST_PAGE_TIMEOUT_MS)
     expect.set_options(timeout=5000)
     return page
 
