@@ -38,3 +38,10 @@ def test_a_running_job_is_abandoned_once_its_worker_stops_reporting() -> None:
 def test_finished_states_and_attempts_left() -> None:
     assert [job(state=s).is_finished for s in JobState] == [False, False, True, True, True]
     assert job(attempts=2).can_retry and not job(attempts=3).can_retry
+
+
+def test_progress_in_words() -> None:
+    assert job(progress={"rows_done": 1200, "rows_total": 5000}).progress_text == "1,200 of 5,000"
+    assert job(progress={"done": 3}).progress_text == "3"
+    assert job(progress={"message": "processing"}).progress_text == "processing"
+    assert job().progress_text == ""

@@ -130,14 +130,5 @@ def retry(ctx: typer.Context, job_id: JobId) -> None:
 
 def _row(job: Job) -> tuple[Any, ...]:
     return (job.id, job.kind, job.state.value, f"{job.attempts}/{job.max_attempts}",
-            _progress(job), show(job.created_at), show(job.finished_at),
+            job.progress_text, show(job.created_at), show(job.finished_at),
             (job.error or "").splitlines()[0][:60] if job.error else "")  # fmt: skip
-
-
-def _progress(job: Job) -> str:
-    progress = job.progress or {}
-    done = progress.get("rows_done", progress.get("done"))
-    total = progress.get("rows_total", progress.get("total"))
-    if done is None:
-        return ""
-    return f"{done}/{total}" if total else str(done)

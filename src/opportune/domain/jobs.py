@@ -103,6 +103,17 @@ class Job:
         """True when a failed attempt leaves attempts to try again."""
         return self.attempts < self.max_attempts
 
+    @property
+    def progress_text(self) -> str:
+        """The latest progress in words: "1,200 of 5,000", "1,200", a message, or nothing
+        (imports report ``rows_done``/``rows_total``, other jobs ``done``/``total``)."""
+        progress = self.progress or {}
+        done = progress.get("rows_done", progress.get("done"))
+        total = progress.get("rows_total", progress.get("total"))
+        if not isinstance(done, int):
+            return str(progress.get("message", ""))
+        return f"{done:,} of {total:,}" if isinstance(total, int) else f"{done:,}"
+
     def is_stale(self, now: datetime, stale_after: timedelta) -> bool:
         """True when the job runs but its worker has not reported for ``stale_after``:
         the worker died (killed, machine lost) and the job must be taken again."""

@@ -10,23 +10,12 @@ from starlette.responses import RedirectResponse, Response
 
 from opportune.api.background import queue_job
 from opportune.api.deps import OpportuneDep
-from opportune.domain.jobs import Job
 from opportune.web.deps import CsrfChecked, WebUser
 from opportune.web.templating import flash, render
 
 router = APIRouter()
 PAGE_SIZE = 100
 StateFilter = Literal["", "queued", "running", "succeeded", "failed", "cancelled"]
-
-
-def progress_text(job: Job) -> str:
-    """A job's progress in words: "1,200 of 5,000", "1,200", or nothing."""
-    progress = job.progress or {}
-    done = progress.get("rows_done", progress.get("done"))
-    total = progress.get("rows_total", progress.get("total"))
-    if not isinstance(done, int):
-        return str(progress.get("message", ""))
-    return f"{done:,} of {total:,}" if isinstance(total, int) else f"{done:,}"
 
 
 @router.get("/setup/jobs")
@@ -40,7 +29,6 @@ def jobs_page(
     found = core.jobs.list(user, states=[state] if state else None, limit=PAGE_SIZE)
     context = {
         "nav": "setup", "jobs": found, "counts": core.jobs.counts(), "state": state,
-        "progress_text": progress_text,
     }  # fmt: skip
     return render(request, "setup/jobs.html", context, user=user)
 
