@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from opportune.db import tables as t
 from opportune.db.match_keys import KEY_SOURCES, refresh_keys, with_keys
+from opportune.db.repositories._common import sqlite_last_id
 from opportune.db.repositories.activities import activity_from_row
 from opportune.db.repositories.leads import lead_from_row
 from opportune.db.repositories.stage_periods import StageEntry, StagePeriodRepository
@@ -177,10 +178,10 @@ class ConversionRepository:
         """SQLite: number the rows ourselves and insert them in one executemany.
 
         SQLite does not promise RETURNING's order, so SQLAlchemy would insert such rows one
-        at a time; numbering from the highest id is safe because a writing unit of work
-        holds SQLite's only write lock from its first statement to its commit.
+        at a time; numbering after the highest id ever used is safe because a writing unit
+        of work holds SQLite's only write lock from its first statement to its commit.
         """
-        first = self.conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one() + 1
+        first = sqlite_last_id(self.conn, table) + 1
         ids = list(range(first, first + len(rows)))
         self.conn.execute(
             insert(table), [{**row, "id": i} for row, i in zip(rows, ids, strict=True)]

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 
 from opportune.db import tables as t
+from opportune.db.repositories._common import sqlite_last_id
 from opportune.db.repositories.stage_periods import StageEntry, StagePeriodRepository
 from opportune.domain.duplicates import company_key
 from opportune.domain.history import StageSnapshot
@@ -171,7 +172,7 @@ class ImportRepository:
                 "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
             )
             return list(self.conn.execute(stmt, {"table": table.name, "n": count}).scalars())
-        first = self.conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+        first = sqlite_last_id(self.conn, table)
         return list(range(first + 1, first + 1 + count))
 
     def _copy(
