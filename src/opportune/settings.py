@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     web_to_lead_max_bytes: int = Field(default=64 * 1024, ge=1024)
     web_to_lead_queue_interval_seconds: int = Field(default=300, ge=0)
     public_url: str = ""
+    # Largest request body any other request may send, in bytes (10 MiB); larger ones get
+    # 413 before they are read whole. Import uploads and Bulk API data have their own limit.
+    request_max_bytes: int = Field(default=10 * 1024**2, ge=64 * 1024)
     # Largest CSV file an import upload may be, in bytes (2 GiB); larger uploads get 413.
     import_max_bytes: int = Field(default=2 * 1024**3, ge=1)
     # Rows per import batch: each batch is one transaction (and the most a killed import

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from opportune import __version__
 from opportune.api.background import EmbeddedWorker, ImportRunner, lifespan
+from opportune.api.body_errors import require_utf8_query
+from opportune.api.body_limit import BodyLimitMiddleware
 from opportune.api.client_ip import ClientIpMiddleware
 from opportune.api.errors import install_error_handlers
 from opportune.api.observability import install_observability
@@ -36,6 +38,7 @@ def create_app(settings: Settings | None = None, *, core: Opportune | None = Non
         docs_url=None,  # served below with vendored Swagger UI files, no CDN
         redoc_url=None,
         lifespan=lifespan,  # the embedded job worker, where there is one
+        dependencies=[Depends(require_utf8_query)],
     )
     app.state.opportune = core
     app.state.embedded_worker = EmbeddedWorker(core)
@@ -51,6 +54,8 @@ def create_app(settings: Settings | None = None, *, core: Opportune | None = Non
     app.add_middleware(SalesforceLimitMiddleware)  # Salesforce's daily API request count
     app.add_middleware(SecurityMiddleware)  # security headers, the request's token scopes
     app.add_middleware(ClientIpMiddleware)  # the client IP for audit entries
+    # Counted as the body streams in: 413 before a large body is held in memory.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.request_max_bytes)
     install_observability(app, core)  # request ids, access log, /healthz /readyz /metrics
     install_error_handlers(app)
     app.include_router(api_router, prefix="/api/v1")

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from opportune.api.body_errors import unreadable_body_error
 from opportune.api.salesforce.errors import PREFIX as SALESFORCE_PREFIX
 from opportune.api.salesforce.errors import salesforce_error_response
 from opportune.errors import (
@@ -146,8 +147,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
-        error = OpportuneError(str(exc.detail), code=code)
-        response = await error_response(request, error, exc.status_code)
+        error = unreadable_body_error(exc)
+        error = error or OpportuneError(str(exc.detail), code=code)
+        status = 422 if isinstance(error, ValidationError) else exc.status_code
+        response = await error_response(request, error, status)
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response

@@ -22,6 +22,8 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from opportune.api.body_errors import size_in_words
+from opportune.api.body_limit import lift_body_limit
 from opportune.errors import ValidationError
 from opportune.services.imports.cleanup import uploads_root
 
@@ -83,7 +85,7 @@ def too_large(max_bytes: int) -> HTTPException:
     """The 413 error for a file over the limit, saying what the limit is."""
     return HTTPException(
         413,
-        f"The file is larger than the {_size(max_bytes)} an import accepts "
+        f"The file is larger than the {size_in_words(max_bytes)} an import accepts "
         "(OPPORTUNE_IMPORT_MAX_BYTES)",
     )
 
@@ -112,6 +114,7 @@ async def receive_upload(request: Request, data_dir: Path, user_id: int, max_byt
     declared = request.headers.get("content-length", "")
     if declared.isdecimal() and int(declared) > max_bytes + MULTIPART_SLACK:
         raise too_large(max_bytes)
+    lift_body_limit(request)  # the application-wide limit: this one applies instead
     boundary = _boundary(request.headers.get("content-type", ""))
     receiver = _Receiver(uploads_dir(data_dir, user_id) / secrets.token_hex(16), max_bytes)
     try:
@@ -233,10 +236,3 @@ class _Receiver:
     def abandon(self) -> None:
         self.close()
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def _size(count: int) -> str:
-    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if count >= scale:
-            return f"{count / scale:g} {unit}"
-    return f"{count} bytes"

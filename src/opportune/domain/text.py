@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 
-from opportune.errors import ValidationError
+from opportune.errors import FieldError, ValidationError
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Each word of a list search is one condition of the query: thousands of them would make
+# an expression deeper than SQLite accepts (1,000) and a slow plan on PostgreSQL.
+MAX_SEARCH_WORDS = 20
 
 
 def has_control_characters(value: str) -> bool:
@@ -31,3 +34,15 @@ def check_no_control_characters(field: str, value: str) -> None:
         raise ValidationError.single(
             field, "INVALID_CHARACTER", "Must not contain control characters"
         )
+
+
+def search_text_error(field: str, text: str | None) -> FieldError | None:
+    """What is wrong with list search ``text`` (control characters, too many words), or
+    ``None`` when nothing is."""
+    if not text:
+        return None
+    if has_control_characters(text):
+        return FieldError(field, "INVALID_CHARACTER", "Must not contain control characters")
+    if len(text.split(None, MAX_SEARCH_WORDS)) > MAX_SEARCH_WORDS:
+        return FieldError(field, "INVALID_FILTER", f"Search for at most {MAX_SEARCH_WORDS} words")
+    return None

@@ -21,7 +21,7 @@ from opportune.domain.picklists import (
     find_by_label,
     match_choice,
 )
-from opportune.domain.text import has_control_characters
+from opportune.domain.text import search_text_error
 from opportune.domain.users import User
 from opportune.errors import FieldError, ValidationError
 
@@ -81,8 +81,8 @@ def resolve_filters(
         )
     if filters.created_from and filters.created_to and filters.created_from > filters.created_to:
         errors.append(FieldError("created_to", "INVALID_RANGE", "Must not be before created_from"))
-    if filters.q and has_control_characters(filters.q):
-        errors.append(FieldError("q", "INVALID_CHARACTER", "Must not contain control characters"))
+    if search_error := search_text_error("q", filters.q):
+        errors.append(search_error)
     cursor = _cursor(filters.cursor, sort, errors)
     queue_ids = _queue_ids(filters.queue, queues, actor, errors)
     touched_before = _touched_before(filters.untouched_days, today, errors)

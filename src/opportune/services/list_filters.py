@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from opportune.db.repositories._keyset import KeysetRequest
 from opportune.domain.listing import MAX_ROW_ID, Cursor, SortKind
 from opportune.domain.picklists import match_choice
-from opportune.domain.text import has_control_characters
+from opportune.domain.text import search_text_error
 from opportune.domain.users import User
 from opportune.errors import FieldError, ValidationError
 
@@ -75,10 +75,8 @@ class FilterResolver:
 
     def search(self, q: str | None) -> str | None:
         """Search text, trimmed; ``None`` for none."""
-        if q and has_control_characters(q):
-            self.errors.append(
-                FieldError("q", "INVALID_CHARACTER", "Must not contain control characters")
-            )
+        if search_error := search_text_error("q", q):
+            self.errors.append(search_error)
         return (q or "").strip() or None
 
     def window(

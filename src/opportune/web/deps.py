@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from starlette.datastructures import FormData
 
+from opportune.api.body_errors import require_utf8_form
 from opportune.api.deps import CSRF_HEADER, OpportuneDep, check_csrf, session_user
 from opportune.api.schemas import MAX_ID
 from opportune.domain.users import User
@@ -29,6 +30,7 @@ WebUser = Annotated[User, Depends(web_user)]
 async def require_csrf(request: Request) -> None:
     """Refuse a POST without the session's token, sent as htmx's header or a hidden form field."""
     sent = request.headers.get(CSRF_HEADER)
+    await require_utf8_form(request)
     if not sent:
         value = (await request.form()).get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
@@ -41,6 +43,7 @@ CsrfChecked = Depends(require_csrf)
 async def read_form(request: Request) -> FormData:
     """The posted form, parsed on the event loop so the route itself can be a plain ``def``
     (run in the thread pool: services block on the database and on password hashing)."""
+    await require_utf8_form(request)
     return await request.form()
 
 

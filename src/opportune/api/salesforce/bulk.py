@@ -15,6 +15,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from opportune.api.background import queue_job
+from opportune.api.body_limit import lift_body_limit
 from opportune.api.deps import OpportuneDep
 from opportune.api.salesforce.deps import ApiVersion, SfUser
 from opportune.domain.jobs import JobKind
@@ -111,6 +112,7 @@ async def upload(
             "file", "EXCEEDED_MAX_SIZE_REQUEST",
             f"The data is larger than the {core.settings.import_max_bytes} bytes a job accepts",
         )  # fmt: skip
+    lift_body_limit(request)  # streamed to disk under OPPORTUNE_IMPORT_MAX_BYTES instead
     writer = await run_in_threadpool(core.bulk.start_upload, user, job_id)
     try:
         async for chunk in request.stream():

@@ -15,7 +15,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any, Literal, cast
 
-from lark import Lark, Token, Transformer
+from lark import Lark, Token, Transformer, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 from opportune.domain.soql.errors import SoqlError
@@ -39,6 +39,12 @@ from opportune.domain.soql.model import (
 __all__ = ["MAX_OFFSET", "parse_soql"]
 
 MAX_OFFSET = 2000  # Salesforce's cap on OFFSET
+# A WHERE clause may hold at most this many conditions, nested at most this deep: the
+# tree is built and turned into SQL recursively, and SQLite refuses expressions deeper
+# than 1,000 (a chain of ANDs is as deep as it is long).
+MAX_CONDITIONS = 300
+MAX_DEPTH = 50
+_CONDITIONS = frozenset(("comparison", "like", "in_list", "not_in_list"))
 
 # Salesforce's reserved words among the keywords here: never a name, even where the
 # contextual lexer would otherwise read one as a name (ORDER, BY and OFFSET are not
@@ -74,12 +80,28 @@ def parse_soql(text: str) -> Query:
         tree = _parser().parse(text)
     except UnexpectedInput as e:
         raise _syntax_error(text, e) from None
+    _check_size(text, tree)
     try:
         return _Builder(text).transform(tree)
     except VisitError as e:
         if isinstance(e.orig_exc, SoqlError):
             raise e.orig_exc from None
         raise
+
+
+def _check_size(text: str, tree: Tree[Token]) -> None:
+    """Refuse a query with too many conditions or nested too deeply (walked without
+    recursion, so any depth is safe to measure)."""
+    stack: list[tuple[Tree[Token], int]] = [(tree, 1)]
+    conditions = 0
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _error(text, 0, f"the query is nested more than {MAX_DEPTH} levels deep")
+        conditions += node.data in _CONDITIONS
+        if conditions > MAX_CONDITIONS:
+            raise _error(text, 0, f"the query has more than {MAX_CONDITIONS} conditions")
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
 
 
 @cache

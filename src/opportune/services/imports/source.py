@@ -24,6 +24,13 @@ __all__ = ["CsvSource", "count_rows", "file_digest", "python_encoding", "sniff_d
 
 # Descriptions may hold 32,000 characters; leave room for generous files.
 csv.field_size_limit(16 * 1024 * 1024)
+# A hostile file must not make one record cost more memory than this: a physical line is
+# read at most MAX_LINE_CHARS characters at a time (the csv module would otherwise hold a
+# whole line without a newline, up to the upload limit, at up to four bytes a character),
+# and a header may name at most MAX_COLUMNS columns (Salesforce objects have fewer than
+# 1,000 fields). Quoted multi-line cells are still bounded by the field size limit.
+MAX_LINE_CHARS = 4 * 1024 * 1024
+MAX_COLUMNS = 2000
 DELIMITERS = (",", ";", "\t", "|")
 _SAMPLE = 64 * 1024
 
@@ -109,8 +116,20 @@ class CsvSource:
 
     def __enter__(self) -> CsvSource:
         self._stream = _open(self.path, self.encoding)
-        self.reader = csv.reader(self._stream, delimiter=self.delimiter)
-        self.header = [h.strip() for h in self._next() or []]
+        try:
+            self.reader = csv.reader(_bounded_lines(self._stream), delimiter=self.delimiter)
+            self.header = [h.strip() for h in self._next() or []]
+        except BaseException:
+            self._stream.close()  # __exit__ does not run when __enter__ fails
+            raise
+        if len(self.header) > MAX_COLUMNS:
+            self._stream.close()
+            raise ValidationError.single(
+                "file",
+                "TOO_MANY_COLUMNS",
+                f"The header has {len(self.header):,} columns; a file may have at most "
+                f"{MAX_COLUMNS:,}",
+            )
         return self
 
     def __exit__(
@@ -144,3 +163,19 @@ class CsvSource:
             seen += 1
             if seen > skip:
                 yield start, row
+
+
+def _bounded_lines(stream: IO[str]) -> Iterator[str]:
+    """The physical lines of ``stream``, refusing one longer than :data:`MAX_LINE_CHARS`
+    before it is read whole."""
+    number = 0
+    while line := stream.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise ValidationError.single(
+                "file",
+                "LINE_TOO_LONG",
+                f"Line {number:,} is longer than {MAX_LINE_CHARS:,} characters: "
+                "is a closing quote or a line break missing?",
+            )
+        yield line
