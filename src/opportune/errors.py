@@ -17,6 +17,8 @@ map this tree to their medium in exactly one place (``api/errors.py``, ``web/err
         ├── MergedRecordError           409  RECORD_MERGED (merged into another: read-only)
         └── StaleRecordError            409  STALE_RECORD
     RateLimitError (an OpportuneError)  429  RATE_LIMITED, LOGIN_LOCKED (retry: ``retry_after`` s)
+    DatabaseUnavailableError            503  DATABASE_UNAVAILABLE, DATABASE_BUSY, DATABASE_READ_ONLY
+    └── StorageFullError                507  STORAGE_FULL
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = [
     "AuthenticationError",
     "ConflictError",
     "ConvertedLeadError",
+    "DatabaseUnavailableError",
     "DuplicateRecordError",
     "FieldError",
     "MergedRecordError",
@@ -36,6 +39,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "StaleRecordError",
+    "StorageFullError",
     "ValidationError",
 ]
 
@@ -176,3 +180,25 @@ class StaleRecordError(ConflictError):
     """The record changed since the caller read it (optimistic locking)."""
 
     code = "STALE_RECORD"
+
+
+class DatabaseUnavailableError(OpportuneError):
+    """The database cannot do this now: it is not reachable (``DATABASE_UNAVAILABLE``),
+    stayed locked by other writers (``DATABASE_BUSY``) or refuses writes
+    (``DATABASE_READ_ONLY``). Nothing was changed; ``retry_after`` (seconds) is set when
+    trying again soon may work."""
+
+    code = "DATABASE_UNAVAILABLE"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, retry_after: int | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class StorageFullError(DatabaseUnavailableError):
+    """The database's disk is full: nothing was changed, and nothing can be until space is
+    freed."""
+
+    code = "STORAGE_FULL"

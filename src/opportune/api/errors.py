@@ -20,14 +20,17 @@ from starlette.responses import Response
 from opportune.api.body_errors import unreadable_body_error
 from opportune.api.salesforce.errors import PREFIX as SALESFORCE_PREFIX
 from opportune.api.salesforce.errors import salesforce_error_response
+from opportune.db.errors import DatabaseError, database_error_message, unavailable_error
 from opportune.errors import (
     AuthenticationError,
     ConflictError,
+    DatabaseUnavailableError,
     FieldError,
     NotFoundError,
     OpportuneError,
     PermissionDeniedError,
     RateLimitError,
+    StorageFullError,
     ValidationError,
 )
 from opportune.logging_setup import current_request_id
@@ -42,6 +45,8 @@ STATUS_BY_ERROR: tuple[tuple[type[OpportuneError], int], ...] = (
     (NotFoundError, 404),
     (ConflictError, 409),
     (RateLimitError, 429),
+    (StorageFullError, 507),
+    (DatabaseUnavailableError, 503),
 )
 HTTP_CODES = {
     400: "BAD_REQUEST", 401: "INVALID_SESSION_ID", 403: "INSUFFICIENT_ACCESS", 404: "NOT_FOUND",
@@ -67,7 +72,7 @@ async def error_response(request: Request, exc: OpportuneError, status: int) -> 
         # The page shows the signed-in user, a database read: keep it off the event loop.
         return await run_in_threadpool(html_error_response, request, exc, status)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if isinstance(exc, RateLimitError):
+    if isinstance(exc, RateLimitError | DatabaseUnavailableError) and exc.retry_after:
         headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse(exc.as_dict(), status_code=status, headers=headers)
 
@@ -155,12 +160,33 @@ def install_error_handlers(app: FastAPI) -> None:
             response.headers[name] = value
         return response
 
+    @app.exception_handler(DatabaseError)
+    async def _database(request: Request, exc: Exception) -> Response:
+        return await _database_unavailable(request, exc) or await _unexpected(request, exc)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Errors raised in a middleware come here directly, database faults included.
+        if (response := await _database_unavailable(request, exc)) is not None:
+            return _with_request_id(response)
         log.exception("Unhandled error on %s %s", request.method, request.url.path)
         error = OpportuneError("Something went wrong on our side; it has been logged")
-        response = await error_response(request, error, 500)
-        if request_id := current_request_id():
-            # This handler answers outside the request id middleware: name the request here.
-            response.headers.setdefault("X-Request-ID", request_id)
-        return response
+        return _with_request_id(await error_response(request, error, 500))
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> Response | None:
+    """503 (507 for a full disk) when ``exc`` is the database not serving now; else None."""
+    error = unavailable_error(exc)
+    if error is None:
+        return None
+    # One line, not a traceback: an outage repeats this on every request while it lasts.
+    log.warning("%s on %s %s: %s: %s", error.code, request.method, request.url.path,
+                type(exc).__name__, database_error_message(exc))  # fmt: skip
+    return await error_response(request, error, http_status(error))
+
+
+def _with_request_id(response: Response) -> Response:
+    if request_id := current_request_id():
+        # The catch-all handler answers outside the request id middleware: name the request.
+        response.headers.setdefault("X-Request-ID", request_id)
+    return response

@@ -8,7 +8,7 @@ import pydantic
 import typer
 from typer.core import TyperGroup
 
-from opportune.db.errors import DatabaseError, database_error_message
+from opportune.db.errors import DatabaseError, database_error_message, unavailable_error
 from opportune.errors import (
     AuthenticationError,
     ConflictError,
@@ -44,7 +44,11 @@ def describe(exc: BaseException) -> tuple[str, int]:
         problems = "; ".join(_setting_problem(e["loc"], e["msg"]) for e in exc.errors())
         return f"Invalid settings: {problems}", EXIT_OTHER
     assert isinstance(exc, DatabaseError), "only expected errors are described"
-    return f"Database error: {database_error_message(exc)}", EXIT_OTHER
+    # The driver's words (which server refused, which file) follow what they mean.
+    meaning = unavailable_error(exc)
+    detail = database_error_message(exc)
+    line = f"{meaning.message} ({detail})" if meaning else detail
+    return f"Database error: {line}", EXIT_OTHER
 
 
 def _setting_problem(loc: tuple[int | str, ...], message: str) -> str:

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, ExceptionContext, make_url
 
 WRITE_OPTION = "opportune_write"
+PG_READ_ONLY = "25006"  # SQLSTATE read_only_sql_transaction
 
 
 def make_engine(
@@ -28,7 +29,7 @@ def make_engine(
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database, busy_timeout_ms, echo)
     pool = pool or PoolOptions()
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         pool_pre_ping=True,  # a connection dropped by a database restart is replaced
@@ -36,6 +37,7 @@ def make_engine(
         max_overflow=pool.max_overflow,
         pool_timeout=pool.timeout_seconds,
     )
+    return _drops_read_only_connections(engine)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,24 @@ def _sqlite_engine(url: str, database: str | None, busy_timeout_ms: int, echo: b
         # through a transaction; readers start deferred and never block writers (WAL).
         write = conn.get_execution_options().get(WRITE_OPTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return _drops_read_only_connections(engine)
+
+
+def _drops_read_only_connections(engine: Engine) -> Engine:
+    """Treat "the database is read-only" as a lost connection, so the pool opens new ones.
+
+    An SQLite connection that opened a read-only file stays read-only after the file is
+    made writable; a PostgreSQL session on a server that became a standby (or whose
+    database was set read-only) stays so too. New connections see the database as it is
+    now, so writes work again once an operator fixed it, without a restart.
+    """
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        error = context.original_exception
+        if getattr(error, "sqlstate", None) == PG_READ_ONLY or "readonly database" in str(error):
+            context.is_disconnect = True
 
     return engine
 

@@ -19,6 +19,8 @@ TITLES = {
     409: "Conflict",
     422: "Please check your input",
     500: "Something went wrong",
+    503: "The database is unavailable",
+    507: "The disk is full",
 }
 HINTS = {
     403: "You do not have access to this. If you think you should, ask an administrator.",
