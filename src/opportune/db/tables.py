@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -1028,4 +1029,14 @@ api_usage_days = Table(
     metadata,
     Column("day", Date, primary_key=True),
     Column("requests", Integer, nullable=False, server_default=text("0")),
+)
+
+# One row whose version goes up with every change to the small tables each process keeps
+# a copy of (users, picklists, stages, queues, org-wide defaults): triggers bump it, so a
+# process knows its copies are current from one read (services/reference_cache.py).
+reference_versions = Table(
+    "reference_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
 )

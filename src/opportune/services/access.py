@@ -12,6 +12,7 @@ from __future__ import annotations
 from opportune.domain.sharing import DEFAULT_ORG_ACCESS, Access, Viewer, record_access
 from opportune.domain.users import User
 from opportune.errors import NotFoundError, PermissionDeniedError
+from opportune.services.reference_cache import cached
 from opportune.services.uow import UnitOfWork
 
 NOUNS = {"lead": "Lead", "account": "Account", "contact": "Contact",
@@ -25,10 +26,15 @@ def viewer_for(uow: UnitOfWork, user: User | None) -> Viewer | None:
     assert user.id is not None, "viewer must be a saved user"
     if user.is_admin:
         return Viewer(user.id, True, frozenset({user.id}), frozenset(), DEFAULT_ORG_ACCESS)
-    below = uow.users.reports_below(user.id)
+    user_id = user.id
+    return cached(uow, ("viewer", user_id), lambda: _load_viewer(uow, user_id))
+
+
+def _load_viewer(uow: UnitOfWork, user_id: int) -> Viewer:
+    below = uow.users.reports_below(user_id)
     defaults = {**DEFAULT_ORG_ACCESS, **uow.sharing.org_defaults()}
-    queues = frozenset(uow.sharing.queues_of(user.id))
-    return Viewer(user.id, False, frozenset({user.id, *below}), queues, defaults)
+    queues = frozenset(uow.sharing.queues_of(user_id))
+    return Viewer(user_id, False, frozenset({user_id, *below}), queues, defaults)
 
 
 def access_to(uow: UnitOfWork, viewer: Viewer | None, object_type: str, record_id: int) -> Access:

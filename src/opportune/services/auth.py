@@ -19,6 +19,7 @@ from opportune.errors import AuthenticationError, NotFoundError, ValidationError
 from opportune.services.audit_trail import audit
 from opportune.services.clock import Clock
 from opportune.services.permissions import require_self_or_admin
+from opportune.services.reference_cache import saved_user
 from opportune.services.sign_in import check_sign_in
 from opportune.services.uow import UnitOfWork
 
@@ -148,7 +149,7 @@ class AuthService:
         now = self.clock()
         with UnitOfWork(self.engine) as uow:
             row = uow.users.token_by_hash(token_hash(token))
-            user = uow.users.get(row["user_id"]) if row else None
+            user = saved_user(uow, row["user_id"]) if row else None
         problem = _token_problem(row, user, now)
         if problem is not None:
             self._refuse_token(token, row, problem, now)

@@ -32,6 +32,7 @@ from opportune.services.picklists import load_lead_picklists
 from opportune.services.presenters import LeadLookups
 from opportune.services.record_keys import RecordKeys, store_keys
 from opportune.services.recycle_bin import move_to_bin
+from opportune.services.reference_cache import cached
 from opportune.services.uow import UnitOfWork
 
 
@@ -158,16 +159,15 @@ class LeadService:
     def list(self, actor: User, filters: LeadFilters) -> LeadPage:
         """One page of leads matching ``filters``, with labels and owner names to show them."""
         with UnitOfWork(self.engine) as uow:
-            picklists = load_lead_picklists(uow)
-            users = uow.users.all()
-            queues = uow.assignment.queues(counts=False)
+            lookups = lead_lookups(uow)
+            queues = cached(uow, "queues", lambda: tuple(uow.assignment.queues(counts=False)))
             query = resolve_filters(
-                filters, picklists=picklists, users=users, actor=actor,
+                filters, picklists=lookups.picklists, users=lookups.users, actor=actor,
                 max_limit=self.max_page_size, queues=queues,
                 today=self.clock().astimezone(UTC).date(),
             )  # fmt: skip
             page = uow.leads.page(dataclasses.replace(query, viewer=viewer_for(uow, actor)))
-        return LeadPage(page, LeadLookups(picklists, users, {q.id: q.name for q in queues}))
+        return LeadPage(page, lookups)
 
     def history(self, actor: User, lead_id: int) -> builtins.list[FieldChange]:
         """The lead's field history, newest first."""
@@ -178,8 +178,14 @@ class LeadService:
     def lookups(self) -> LeadLookups:
         """Picklists and users, for showing leads and building forms."""
         with UnitOfWork(self.engine) as uow:
-            queues = uow.assignment.queue_names()
-            return LeadLookups(load_lead_picklists(uow), uow.users.all(), queues)
+            return lead_lookups(uow)
+
+
+def lead_lookups(uow: UnitOfWork) -> LeadLookups:
+    """Picklists, users and queue names inside an open unit of work (or the process's copy)."""
+    return cached(uow, "lead lookups", lambda: LeadLookups(
+        load_lead_picklists(uow), uow.users.all(), uow.assignment.queue_names()
+    ))  # fmt: skip
 
 
 def _id(user: User) -> int:

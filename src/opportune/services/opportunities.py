@@ -56,9 +56,11 @@ from opportune.services.activities import merged_references
 from opportune.services.clock import Clock
 from opportune.services.list_filters import FilterResolver, split
 from opportune.services.permissions import require_can_delete
+from opportune.services.picklists import load_lead_picklists
 from opportune.services.pipeline import Pipeline, load_pipeline
 from opportune.services.record_keys import RecordKeys, store_keys
 from opportune.services.recycle_bin import move_to_bin
+from opportune.services.reference_cache import cached
 from opportune.services.uow import UnitOfWork
 
 __all__ = [
@@ -489,9 +491,9 @@ def _role(roles: Sequence[ContactRole], role_id: int) -> ContactRole:
 
 
 def _lookups(uow: UnitOfWork) -> OpportunityLookups:
-    return OpportunityLookups(
-        load_pipeline(uow), uow.picklists.values("lead_sources"), uow.users.all()
-    )
+    return cached(uow, "opportunity lookups", lambda: OpportunityLookups(
+        load_pipeline(uow), load_lead_picklists(uow).sources, uow.users.all()
+    ))  # fmt: skip
 
 
 def _check_account(uow: UnitOfWork, account_id: int) -> None:

@@ -22,6 +22,7 @@ from opportune.errors import FieldError, NotFoundError, ValidationError
 from opportune.services.audit_trail import setting_changed
 from opportune.services.clock import utc_now
 from opportune.services.permissions import require_admin
+from opportune.services.reference_cache import cached
 from opportune.services.uow import UnitOfWork
 
 ValueList = Literal["lead_sources", "lead_close_reasons"]
@@ -85,11 +86,15 @@ class PicklistService:
 
 
 def load_lead_picklists(uow: UnitOfWork) -> LeadPicklists:
-    """Load the lead picklists inside an open unit of work."""
-    return LeadPicklists(
-        statuses=uow.picklists.statuses(),
-        sources=uow.picklists.values("lead_sources"),
-        close_reasons=uow.picklists.values("lead_close_reasons"),
+    """The lead picklists, read inside an open unit of work (or the process's current copy)."""
+    return cached(
+        uow,
+        "lead picklists",
+        lambda: LeadPicklists(
+            statuses=uow.picklists.statuses(),
+            sources=uow.picklists.values("lead_sources"),
+            close_reasons=uow.picklists.values("lead_close_reasons"),
+        ),
     )
 
 

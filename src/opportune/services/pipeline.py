@@ -23,6 +23,7 @@ from opportune.services.picklists import (
     next_order,
     save_unique_label,
 )
+from opportune.services.reference_cache import cached
 from opportune.services.uow import UnitOfWork
 
 __all__ = ["STAGE", "Pipeline", "PipelineSettingsService", "load_pipeline"]
@@ -136,8 +137,9 @@ class PipelineSettingsService:
 
 
 def load_pipeline(uow: UnitOfWork) -> Pipeline:
-    """Load the stages and lost reasons inside an open unit of work."""
-    return Pipeline(uow.stages.stages(), uow.stages.lost_reasons())
+    """The stages and lost reasons, read inside an open unit of work (or the process's
+    current copy)."""
+    return cached(uow, "pipeline", lambda: Pipeline(uow.stages.stages(), uow.stages.lost_reasons()))
 
 
 def _stage(stages: Sequence[Stage], stage_id: int | None) -> Stage | None:

@@ -9,6 +9,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Connection, Engine
 
 from opportune.db.engine import WRITE_OPTION, is_sqlite
+from opportune.db.reference_versions import current_version
 from opportune.db.repositories import (
     AccountRepository,
     ActivityRepository,
@@ -94,6 +95,7 @@ class UnitOfWork:
         self.write = write
         self._conn: Connection | None = None
         self._lock: threading.Lock | None = None
+        self._reference_version: int | None = None
 
     def __enter__(self) -> UnitOfWork:
         if self.write and is_sqlite(self.engine):
@@ -156,6 +158,12 @@ class UnitOfWork:
         """The transaction's connection, for query objects that are not repositories."""
         assert self._conn is not None, "connection used outside the unit of work"
         return self._conn
+
+    def reference_version(self) -> int:
+        """The version of the cached reference tables this transaction sees (read once)."""
+        if self._reference_version is None:
+            self._reference_version = current_version(self.connection)
+        return self._reference_version
 
     def commit(self) -> None:
         """Make the transaction's changes permanent."""

@@ -15,6 +15,7 @@ from opportune.services.audit_trail import audit, changes
 from opportune.services.auth import PasswordHasher
 from opportune.services.clock import Clock
 from opportune.services.permissions import require_admin
+from opportune.services.reference_cache import saved_user
 from opportune.services.uow import UnitOfWork
 
 
@@ -91,7 +92,7 @@ class UserService:
 
     @staticmethod
     def _get(uow: UnitOfWork, user_id: int) -> User:
-        user = uow.users.get(user_id)
+        user = saved_user(uow, user_id)
         if user is None:
             raise NotFoundError.for_record("User", user_id)
         return user
