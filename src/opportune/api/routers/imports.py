@@ -37,6 +37,7 @@ router = APIRouter(tags=["imports"])
 ImportId = Annotated[int, Path(ge=1, le=MAX_ID, description="The import's id")]
 UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
     **error_responses(401, 422),
+    404: {"model": ErrorOut, "description": "No saved mapping with the `saved_mapping` name"},
     413: {
         "model": ErrorOut,
         "description": "The file is over OPPORTUNE_IMPORT_MAX_BYTES (REQUEST_TOO_LARGE)",

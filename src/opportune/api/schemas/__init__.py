@@ -9,9 +9,10 @@ OpenAPI schema (``maxLength``) from the domain's own limits.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, get_args
 
 from pydantic import (
     BaseModel,
@@ -99,6 +100,45 @@ class RequestModel(BaseModel):
                 raise
             details = [_read_only_error(cls.read_only, e) for e in errors]
             raise ValidationError.from_exception_data(exc.title, details) from None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_numeric_days(cls, data: Any) -> Any:
+        # Pydantic would read a number as a Unix timestamp: `close_to=20260531` or
+        # `"close_date": 1780000000` is not a day in 1970 but a mistake to name.
+        if not isinstance(data, dict):
+            return data
+        errors = [
+            InitErrorDetails(
+                type=PydanticCustomError("date_parsing", DAY_MESSAGE), loc=(name,), input=data[name]
+            )
+            for name in _day_fields(cls)
+            if name in data and _is_number(data[name])
+        ]
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return data
+
+
+DAY_MESSAGE = "Must be a day as YYYY-MM-DD (or a time as YYYY-MM-DDTHH:MM:SS), not a number"
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def _day_fields(model: type[BaseModel]) -> list[str]:
+    """The fields of ``model`` that hold a day or a time (alone, optional, or in a list)."""
+    return [
+        name
+        for name, info in model.model_fields.items()
+        if any(t in (date, datetime) for t in (info.annotation, *get_args(info.annotation)))
+    ]
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_is_number(v) for v in value)
+    if isinstance(value, str):
+        return _NUMBER.fullmatch(value) is not None
+    return isinstance(value, int | float)
 
 
 def _is_read_only(read_only: dict[str, str], error_type: str, loc: tuple[Any, ...]) -> bool:
