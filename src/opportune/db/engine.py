@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ from sqlalchemy.engine import Connection, ExceptionContext, make_url
 
 WRITE_OPTION = "opportune_write"
 PG_READ_ONLY = "25006"  # SQLSTATE read_only_sql_transaction
+# A write transaction waits up to this many busy timeouts for SQLite's write lock.
+BEGIN_WRITE_ATTEMPTS = 6
 
 
 def make_engine(
@@ -70,9 +73,29 @@ def _sqlite_engine(url: str, database: str | None, busy_timeout_ms: int, echo: b
         # Writers take the write lock up front, so two writers never deadlock half-way
         # through a transaction; readers start deferred and never block writers (WAL).
         write = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if not (write and _began_immediate(conn.connection.driver_connection)):
+            # The last try goes through SQLAlchemy, which wraps its error like any other.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return _drops_read_only_connections(engine)
+
+
+def _began_immediate(dbapi_connection: Any) -> bool:
+    """Try to take SQLite's write lock while other processes hold it; False when every
+    try but the last timed out (or failed otherwise).
+
+    Each try waits up to the busy timeout; SQLite's busy handler sleeps between polls, so
+    a writer can lose the lock to others several times in a row when many processes write.
+    Trying again is safe: nothing has been done in the transaction yet.
+    """
+    for _ in range(BEGIN_WRITE_ATTEMPTS - 1):
+        try:
+            dbapi_connection.execute("BEGIN IMMEDIATE")
+            return True
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                return False  # tried once more through SQLAlchemy, to raise it wrapped
+    return False
 
 
 def _drops_read_only_connections(engine: Engine) -> Engine:
