@@ -18,7 +18,7 @@ import os
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,7 +39,7 @@ from sqlalchemy import (
     table,
 )
 
-from opportune.db import migrate
+from opportune.db import migrate, reference_versions
 from opportune.db.engine import is_sqlite, make_engine
 from opportune.errors import ConflictError, ValidationError
 
@@ -52,6 +52,7 @@ SEEDED_TABLES = frozenset(
         "lead_statuses",
         "opportunity_lost_reasons",
         "opportunity_stages",
+        "reference_versions",
     }
 )
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -110,9 +111,16 @@ def backup_database(
     return BackupSummary(path, summary.format, summary.engine, summary.revision, summary.tables)
 
 
-def restore_database(engine: Engine, path: Path) -> BackupSummary:
+# Called inside a restore with the restored database's connection, before the restore
+# becomes visible: what it writes (the restore's audit entry) arrives with the data, or not
+# at all, even if the process dies in between.
+Finish = Callable[[Connection, "BackupSummary"], None]
+
+
+def restore_database(engine: Engine, path: Path, finish: Finish | None = None) -> BackupSummary:
     """Restore the backup at ``path`` into ``engine``'s empty database, then migrate it to
-    the newest revision. On any failure the database is left as it was."""
+    the newest revision; ``finish`` adds its rows in the same step. On any failure, or a
+    crash, the database is left as it was."""
     from opportune.db import backup_archive
 
     head = _read_head(path)
@@ -123,14 +131,14 @@ def restore_database(engine: Engine, path: Path) -> BackupSummary:
                 "PostgreSQL (an SQLite database restores from an SQLite backup file)",
                 "WRONG_BACKUP_FORMAT",
             )
-        return _sqlite_restore(engine, path)
+        return _sqlite_restore(engine, path, finish)
     if head.startswith(SQLITE_HEADER):
         raise invalid_file(
             f"{path} is an SQLite backup: restore it into SQLite (a PostgreSQL database "
             "restores from an archive made by `opportune backup` on PostgreSQL)",
             "WRONG_BACKUP_FORMAT",
         )
-    return backup_archive.restore_archive(engine, path)
+    return backup_archive.restore_archive(engine, path, finish)
 
 
 def _read_head(path: Path) -> bytes:
@@ -257,10 +265,11 @@ def _read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{pathname2url(str(path))}?mode=ro", uri=True)
 
 
-def _sqlite_restore(engine: Engine, path: Path) -> BackupSummary:
+def _sqlite_restore(engine: Engine, path: Path, finish: Finish | None) -> BackupSummary:
     _, revision = _describe_sqlite_file(engine, path)
     with engine.connect() as conn:
         require_empty(conn)
+        previous = reference_versions.version_before_restore(conn)
         conn.rollback()
     with tempfile.TemporaryDirectory(prefix="opportune-restore-") as scratch:
         work = Path(scratch) / "restore.db"
@@ -268,11 +277,17 @@ def _sqlite_restore(engine: Engine, path: Path) -> BackupSummary:
             source.backup(copy)
         with _sqlite_file_engine(work) as work_engine:
             migrate.upgrade(work_engine)  # an older backup comes up to this code's schema
+            with work_engine.begin() as conn:
+                reference_versions.move_past(conn, previous)
             with work_engine.connect() as conn:
                 tables = table_counts(conn)
                 conn.rollback()
+            summary = BackupSummary(path, "sqlite", "sqlite", revision, tables)
+            if finish is not None:  # into the scratch copy, so it arrives with the data
+                with work_engine.begin() as conn:
+                    finish(conn, summary)
         _copy_into(engine, work)
-    return BackupSummary(path, "sqlite", "sqlite", revision, tables)
+    return summary
 
 
 def _copy_into(engine: Engine, work: Path) -> None:

@@ -31,10 +31,11 @@ from alembic import command
 from sqlalchemy import Connection, Engine, Table, delete, func, inspect, select, text
 from sqlalchemy import table as sql_table
 
-from opportune.db import migrate
+from opportune.db import migrate, reference_versions
 from opportune.db.backup import (
     VERSION_TABLE,
     BackupSummary,
+    Finish,
     check_revision,
     invalid_file,
     migrate_revision,
@@ -132,22 +133,29 @@ def _copy_out(
     return found
 
 
-def restore_archive(engine: Engine, path: Path) -> BackupSummary:
-    """Restore the archive at ``path`` into ``engine``'s empty database, all or nothing."""
+def restore_archive(engine: Engine, path: Path, finish: Finish | None = None) -> BackupSummary:
+    """Restore the archive at ``path`` into ``engine``'s empty database, all or nothing;
+    ``finish`` adds its rows in the same transaction."""
     try:
         with zipfile.ZipFile(path) as archive:
             revision, tables = _read_manifest(engine, path, archive)
             with engine.connect() as conn, conn.begin():
                 require_empty(conn)
+                previous = reference_versions.version_before_restore(conn)
                 for statement in SESSION_SETTINGS:
                     conn.exec_driver_sql(statement)
                 _migrate(conn, revision)
                 _load(conn, archive, tables)
                 _reset_sequences(conn)
                 _migrate(conn, "head")
+                reference_versions.move_past(conn, previous)
+                summary = BackupSummary(path, "archive", "postgresql", revision,
+                                        {t.name: t.rows for t in tables})  # fmt: skip
+                if finish is not None:
+                    finish(conn, summary)
     except zipfile.BadZipFile as exc:
         raise invalid_file(f"{path} is not a readable backup archive: {exc}") from None
-    return BackupSummary(path, "archive", "postgresql", revision, {t.name: t.rows for t in tables})
+    return summary
 
 
 def _read_manifest(

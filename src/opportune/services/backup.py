@@ -6,13 +6,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from opportune.db.backup import BackupSummary, backup_database, restore_database
+from opportune.db.repositories.audit import AuditRepository
 from opportune.domain.audit import AuditAction
 from opportune.domain.users import User
 from opportune.errors import ConflictError, ValidationError
-from opportune.services.audit_trail import audit
+from opportune.services.audit_trail import audit, client_ip
 from opportune.services.clock import Clock
 from opportune.services.permissions import require_admin
 from opportune.services.uow import UnitOfWork
@@ -93,19 +94,28 @@ class BackupService:
 
     def restore(self, path: Path) -> RestoreResult:
         """Restore the backup at ``path`` into this (empty) database and migrate it to the
-        newest revision; the audit entry goes into the restored database."""
+        newest revision; the audit entry goes into the restored database, in the same step
+        as the data (a restore is never there without its entry, even after a crash)."""
         started = time.perf_counter()
-        summary = restore_database(self.engine, Path(path))
-        seconds = time.perf_counter() - started
-        result = RestoreResult(summary.path.resolve(), summary.format, summary.revision,
-                               len(summary.tables), summary.rows, seconds)  # fmt: skip
-        self._record(AuditAction.RESTORE, None, result.as_dict())
-        return result
+        results: list[RestoreResult] = []
+
+        def record(conn: Connection, summary: BackupSummary) -> None:
+            results.append(_restore_result(summary, time.perf_counter() - started))
+            AuditRepository(conn).add(str(AuditAction.RESTORE), at=self.clock(), actor_id=None,
+                                      ip=client_ip(), details=results[-1].as_dict())  # fmt: skip
+
+        restore_database(self.engine, Path(path), record)
+        return results[-1]
 
     def _record(self, action: AuditAction, actor: User | None, details: dict[str, object]) -> None:
         with UnitOfWork(self.engine, write=True) as uow:
             audit(uow, action, actor, self.clock(), details=details)
             uow.commit()
+
+
+def _restore_result(summary: BackupSummary, seconds: float) -> RestoreResult:
+    return RestoreResult(summary.path.resolve(), summary.format, summary.revision,
+                         len(summary.tables), summary.rows, seconds)  # fmt: skip
 
 
 def _backup_result(summary: BackupSummary, seconds: float) -> BackupResult:
