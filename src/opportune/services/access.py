@@ -46,6 +46,9 @@ def access_to(uow: UnitOfWork, viewer: Viewer | None, object_type: str, record_i
         return Access.EDIT
     if viewer.default_access(object_type) is Access.EDIT:
         return Access.EDIT
+    by_owner = record_access(viewer, object_type, owner[0], owner[1])
+    if by_owner is Access.EDIT:  # the best there is: no share can add to it
+        return by_owner
     shares = uow.sharing.shares_on(object_type, record_id)
     return record_access(viewer, object_type, owner[0], owner[1], shares)
 
