@@ -540,7 +540,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         account = self.recs[("account", account_id)]
         data = {"name": unique("Deal"), "account_id": account_id, "stage": stage,
                 "close_date": "2027-03-31", "amount": amount}  # fmt: skip
-        error = ValidationError if not account.live else self.merged_error(account)
+        # A merged account is hidden and read-only: a new deal names its master instead.
+        error = ValidationError if not account.live or account.merged_into else None
         opp = self.expect(error, lambda: self.core.opportunities.create(self.admin, data))
         if opp is not None:
             account.touch += 1
@@ -865,6 +866,33 @@ def test_an_import_never_hands_out_the_id_of_a_deleted_lead(
     core.imports.run(job.id)
     core.recycle_bin.restore(admin, core.recycle_bin.find(admin, "lead", deleted.id or 0).id)
     assert core.leads.get(admin, deleted.id or 0).last_name == "Gone"
+
+
+def test_undo_keeps_a_converted_account_another_account_was_merged_into(
+    core: Opportune, admin: User
+) -> None:
+    # Undo used to delete the account from under the account merged into it (500).
+    lead = core.leads.create(admin, {"last_name": "Ng", "company": "Acme"})
+    made = core.conversions.convert(admin, lead.id or 0, {"converted_status": CONVERTED})
+    other = core.accounts.create(admin, {"name": "Other Co"})
+    core.merges.merge(admin, "account", made.account_id or 0, [made.account_id or 0, other.id or 0])
+    with pytest.raises(ConflictError) as refused:
+        core.conversions.unconvert(admin, lead.id or 0)
+    assert refused.value.code == "UNDO_BLOCKED"
+    result = core.conversions.unconvert(admin, lead.id or 0, force=True)
+    assert ("account", made.account_id) in result.kept
+    assert core.accounts.get(admin, other.id or 0).merged_into_id == made.account_id
+
+
+def test_a_merged_account_takes_no_new_opportunity_or_contact(core: Opportune, admin: User) -> None:
+    master, merged = (core.accounts.create(admin, {"name": n}) for n in ("Keep Co", "Lose Co"))
+    core.merges.merge(admin, "account", master.id or 0, [master.id or 0, merged.id or 0])
+    deal = {"name": "Deal", "account_id": merged.id, "close_date": "2027-03-31"}
+    with pytest.raises(ValidationError) as refused:
+        core.opportunities.create(admin, deal)
+    assert [(f.field, f.code) for f in refused.value.fields] == [("account_id", "RECORD_MERGED")]
+    with pytest.raises(ValidationError):
+        core.contacts.create(admin, {"last_name": "Ng", "account_id": merged.id})
 
 
 # --- the test --------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from opportune.domain.sharing import Access
 from opportune.domain.users import User
 from opportune.errors import (
     FieldError,
+    MergedRecordError,
     NotFoundError,
     StaleRecordError,
     ValidationError,
@@ -40,6 +41,17 @@ ACCOUNT_SORTS: dict[str, SortKind] = {
     **dict.fromkeys(("name", "industry", "rating", "billing_city", "billing_country"), "text"),
 }
 INVALID_REFERENCE = "INVALID_CROSS_REFERENCE_KEY"
+
+
+def merged_account_errors(uow: UnitOfWork, account_id: int | None) -> list[FieldError]:
+    """An error when ``account_id`` names an account merged into another: it is read-only
+    and hidden, so a new contact or opportunity belongs on the account it was merged into."""
+    account = uow.accounts.get(account_id) if account_id is not None else None
+    if account is None or account.merged_into_id is None:
+        return []
+    master = account.merged_into_id
+    message = f"Account {account_id} was merged into account {master}; use account {master}"
+    return [FieldError("account_id", MergedRecordError.code, message)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from opportune.errors import (
     ValidationError,
 )
 from opportune.services.access import require_access, viewer_for
-from opportune.services.accounts import INVALID_REFERENCE
+from opportune.services.accounts import INVALID_REFERENCE, merged_account_errors
 from opportune.services.clock import Clock
 from opportune.services.duplicate_checks import screen_duplicates
 from opportune.services.list_filters import DEFAULT_SORT, TIMESTAMP_SORTS, FilterResolver
@@ -201,6 +201,8 @@ def _check_references(uow: UnitOfWork, contact: Contact, fields: Sequence[str]) 
         errors.append(
             FieldError("account_id", INVALID_REFERENCE, f"No account with id {account_id}")
         )
+    elif "account_id" in fields:
+        errors += merged_account_errors(uow, account_id)
     if errors:
         raise ValidationError(errors)
 

@@ -52,6 +52,7 @@ from opportune.errors import (
     ValidationError,
 )
 from opportune.services.access import require_access, viewer_for
+from opportune.services.accounts import merged_account_errors
 from opportune.services.activities import merged_references
 from opportune.services.clock import Clock
 from opportune.services.list_filters import FilterResolver, split
@@ -501,6 +502,9 @@ def _check_account(uow: UnitOfWork, account_id: int) -> None:
         raise ValidationError.single(
             "account_id", "INVALID_CROSS_REFERENCE_KEY", f"No account with id {account_id}"
         )
+    merged = merged_account_errors(uow, account_id)
+    if merged:
+        raise ValidationError(merged)
 
 
 def _check_owner(uow: UnitOfWork, owner_id: int) -> None:

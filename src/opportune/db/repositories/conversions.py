@@ -312,11 +312,15 @@ _REFERENCES = {
         ("contact", t.contacts.c.account_id),
         ("opportunity", t.opportunities.c.account_id),
         ("account", t.accounts.c.parent_account_id),
+        # Accounts and contacts merged into a created one keep pointing at it: undo must not
+        # delete it from under them.
+        ("account", t.accounts.c.merged_into_id),
         ("activity", t.activities.c.account_id),
     ),
     "contact": (
         ("role", t.opportunity_contact_roles.c.contact_id),
         ("activity", t.activities.c.contact_id),
+        ("contact", t.contacts.c.merged_into_id),
     ),
     "opportunity": (
         ("role", t.opportunity_contact_roles.c.opportunity_id),
