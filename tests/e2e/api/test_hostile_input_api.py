@@ -245,15 +245,22 @@ def test_an_oversized_body_is_413_in_the_error_format_and_changes_nothing(
 
 
 @SQLITE_ONLY
-def test_an_import_upload_is_not_held_to_the_request_limit(
+def test_import_uploads_and_bulk_data_are_not_held_to_the_request_limit(
     small_limit_client: TestClient, as_admin: Headers
 ) -> None:
-    text = "Last Name,Company\r\n" + "Ng,Acme\r\n" * 10_000  # 90 KB, over 64 KiB
+    client = small_limit_client
+    text = "LastName,Company\r\n" + "Ng,Acme\r\n" * 10_000  # 90 KB, over 64 KiB
     files = {"file": ("big.csv", text.encode(), "text/csv")}
-    response = small_limit_client.post(
+    response = client.post(
         "/api/v1/imports/preview", headers=as_admin, data={"object_type": "lead"}, files=files
     )
     assert response.status_code == 200, response.text
+    jobs = "/services/data/v59.0/jobs/ingest"
+    job = client.post(jobs, json={"object": "Lead", "operation": "insert"}, headers=as_admin)
+    assert job.status_code == 200, job.text
+    batches = f"{jobs}/{job.json()['id']}/batches"
+    headers = {**as_admin, "Content-Type": "text/csv"}
+    assert client.put(batches, content=text, headers=headers).status_code == 201
 
 
 @SQLITE_ONLY
