@@ -134,6 +134,11 @@ class JobService:
     def claim(self, worker: str, kinds: list[str] | None = None) -> Job | None:
         """Take the next due job for ``worker`` (it becomes running), or None."""
         now = self.clock()
+        # An idle worker polls every second: looking first, in a read transaction, spares
+        # SQLite's one write lock (and PostgreSQL a row lock) when nothing is due.
+        with UnitOfWork(self.engine) as uow:
+            if not uow.jobs.any_due(now, kinds):
+                return None
         with UnitOfWork(self.engine, write=True) as uow:
             job = uow.jobs.next_due(now, kinds)
             if job is None:

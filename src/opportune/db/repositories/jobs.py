@@ -62,6 +62,15 @@ class JobRepository:
         row = self.conn.execute(stmt.with_for_update() if lock else stmt).first()
         return _job(row) if row else None
 
+    def any_due(self, now: datetime, kinds: list[str] | None) -> bool:
+        """Whether a queued job is due, without locking anything."""
+        stmt = select(_jobs.c.id).where(
+            _jobs.c.state == JobState.QUEUED.value, _jobs.c.run_after <= now
+        )
+        if kinds is not None:
+            stmt = stmt.where(_jobs.c.kind.in_(kinds))
+        return self.conn.execute(stmt.limit(1)).first() is not None
+
     def next_due(self, now: datetime, kinds: list[str] | None) -> Job | None:
         """The queued job to run next, locked for this transaction.
 
