@@ -68,6 +68,7 @@ class Run:
     seconds: float
     cpu_seconds: float
     exitcode: int | None
+    pid: int | None
 
 
 _context: ForkServerContext | None = None
@@ -104,7 +105,7 @@ def run_child(
     seconds = (times[T_FINISHED] or time.monotonic()) - times[T_STARTED]
     return Run(killed, bool(counters[FINISHED]), counters[STATEMENTS], counters[FIRST_WRITE],
                counters[WRITES],
-               counters[COMMITS], seconds, times[T_CPU], child.exitcode)  # fmt: skip
+               counters[COMMITS], seconds, times[T_CPU], child.exitcode, child.pid)  # fmt: skip
 
 
 def _wait_and_kill(child: Any, counters: Any, times: Any, kill: KillPoint) -> bool:

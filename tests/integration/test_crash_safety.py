@@ -21,6 +21,7 @@ import json
 import os
 import random
 import shutil
+import tempfile
 import time
 import uuid
 from collections import Counter
@@ -44,7 +45,7 @@ from sqlalchemy.engine import make_url
 
 from opportune import Opportune, Settings, User
 from opportune.db import tables as t
-from opportune.db.backup import require_empty
+from opportune.db.backup import SCRATCH_PREFIX, require_empty
 from opportune.errors import ConflictError
 from tests.crash import KillPoint, Operation, Run, random_kill_point, run_child, unconverted_leads
 from tests.integration.test_import_resume import word
@@ -218,6 +219,8 @@ class Scenario:
     finished: Callable[[Opportune, Snapshot, Snapshot], None]
     target: Callable[[Copies], str] = Copies.copy
     by_time: bool = False
+    # Files a killed child may leave (a glob, ``{pid}`` its process id) that a re-run removes.
+    leftovers: str | None = None
     outcomes: Counter[str] = field(default_factory=Counter)
 
 
@@ -259,6 +262,9 @@ def trial(
     assert resumed is None or resumed.finished, f"{scenario.name}: the re-run failed"
     with Opened(url, data_dir) as core:
         scenario.finished(core, before, reference)
+    if resumed and scenario.leftovers:
+        pattern = scenario.leftovers.format(pid=killed.pid)
+        assert not list(Path(tempfile.gettempdir()).glob(pattern)), "the killed run's files stay"
     scenario.outcomes[outcome] += 1
     log(trial_line(scenario, url, point, killed, outcome, resumed))
 
@@ -566,7 +572,8 @@ def test_a_killed_backup_restore_leaves_the_empty_database_or_the_whole_backup(
     settle(core)
     operation = Operation("restore_backup", {"path": str(backup)})
     scenario = Scenario("backup restore", operation, restore_killed, restored_whole,
-                        target=Copies.empty, by_time=True)  # fmt: skip
+                        target=Copies.empty, by_time=True,
+                        leftovers=f"{SCRATCH_PREFIX}{{pid}}-*")  # fmt: skip
     run_trials(scenario, copies, tmp_path / "data", source)
 
 

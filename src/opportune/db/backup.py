@@ -15,6 +15,7 @@ PostgreSQL restores in one transaction (its DDL is transactional too).
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import tempfile
 import uuid
@@ -58,6 +59,7 @@ SEEDED_TABLES = frozenset(
 SQLITE_HEADER = b"SQLite format 3\x00"
 ZIP_HEADER = b"PK\x03\x04"
 VERSION_TABLE = "alembic_version"
+SCRATCH_PREFIX = "opportune-restore-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +273,7 @@ def _sqlite_restore(engine: Engine, path: Path, finish: Finish | None) -> Backup
         require_empty(conn)
         previous = reference_versions.version_before_restore(conn)
         conn.rollback()
-    with tempfile.TemporaryDirectory(prefix="opportune-restore-") as scratch:
+    with _scratch_folder() as scratch:
         work = Path(scratch) / "restore.db"
         with closing(_read_only(path)) as source, closing(sqlite3.connect(work)) as copy:
             source.backup(copy)
@@ -288,6 +290,27 @@ def _sqlite_restore(engine: Engine, path: Path, finish: Finish | None) -> Backup
                     finish(conn, summary)
         _copy_into(engine, work)
     return summary
+
+
+def _scratch_folder() -> tempfile.TemporaryDirectory[str]:
+    """A scratch folder for a restore, named after this process, once the folders of
+    restores whose process died are removed (a killed restore cannot remove its own copy of
+    the backup, and each would hold a whole database)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = folder.name.removeprefix(SCRATCH_PREFIX).split("-", 1)[0]
+        if pid.isdecimal() and not _process_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+    return tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
 
 
 def _copy_into(engine: Engine, work: Path) -> None:
