@@ -18,7 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from opportune import ConflictError, Opportune, StaleRecordError, User
@@ -138,11 +137,6 @@ def test_of_simultaneous_stage_moves_from_one_version_one_wins_the_others_are_st
         assert len(core.opportunities.stage_history(rep, opp.id or 0)) == history_before + 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known bug: each import decides duplicates on a read connection before its write "
-    "transaction, so simultaneous imports of overlapping files each create the shared rows",
-)
 def test_overlapping_imports_at_the_same_time_create_no_duplicate_leads(
     core: Opportune, admin: User, tmp_path: Path
 ) -> None:

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from opportune.db.exclusive import exclusive
 from opportune.domain.audit import AuditAction
 from opportune.domain.imports import ColumnMapping
 from opportune.errors import ConflictError, NotFoundError, ValidationError
@@ -180,7 +182,10 @@ class ImportRun:
                 keep_lines_up_to(error_path, last_line, options.delimiter)
             else:
                 error_path.unlink(missing_ok=True)
-            with ErrorFile(error_path, source.header, options.delimiter) as errors:
+            with (
+                self._one_checked_import_at_a_time(options),
+                ErrorFile(error_path, source.header, options.delimiter) as errors,
+            ):
                 run = _Loop(self, job, batch, errors, total, progress)
                 status, message = (
                     run.all_or_none(rows) if options.all_or_none else run.batches(rows)
@@ -190,6 +195,14 @@ class ImportRun:
         if not has_errors:
             error_path.unlink(missing_ok=True)
         return self._finish(job.id, status, message)
+
+    def _one_checked_import_at_a_time(self, options: ImportOptions) -> AbstractContextManager[None]:
+        """Imports that look for duplicates run one after another, in whatever process: each
+        decides a batch's duplicates before saving it, so two at once would not see each
+        other's new records and would both create the rows their files share."""
+        if options.duplicates == "create":
+            return contextlib.nullcontext()
+        return exclusive(self.engine, "checked-import")
 
     def _source_path(self, job: ImportJob) -> Path:
         path = Path(job.stored_path or "")
