@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from opportune.api.schemas import RequestModel
+from opportune.api.schemas import MAX_ID, RequestModel
 from opportune.domain.assignment import AssignmentRule
 from opportune.domain.assignment_groups import Queue, RoundRobinGroup
 from opportune.services.assignment import ReassignResult
@@ -37,9 +37,9 @@ class EntryIn(RequestModel):
 
     criteria: list[CriterionIn] = Field(default_factory=list, description="Empty: every lead")
     assignee_type: Literal["user", "queue", "round_robin"]
-    user_id: int | None = None
-    queue_id: int | None = None
-    group_id: int | None = Field(default=None, description="A round-robin group")
+    user_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    queue_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    group_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="A round-robin group")
 
 
 class RuleIn(RequestModel):
@@ -47,8 +47,12 @@ class RuleIn(RequestModel):
 
     name: str = Field(max_length=120, examples=["Regions"])
     entries: list[EntryIn] = Field(default_factory=list)
-    default_owner_id: int | None = Field(default=None, description="Gets unmatched leads")
-    default_queue_id: int | None = Field(default=None, description="Or: holds unmatched leads")
+    default_owner_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="Gets unmatched leads"
+    )
+    default_queue_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="Or: holds unmatched leads"
+    )
 
     def to_data(self) -> dict[str, object]:
         """The definition as the service takes it."""
@@ -122,7 +126,7 @@ class QueueUpdate(RequestModel):
 class MemberIn(RequestModel):
     """A user to add to a queue or group (``weight`` for groups: 2 gets twice the leads)."""
 
-    user_id: int = Field(ge=1)
+    user_id: int = Field(ge=1, le=MAX_ID)
     weight: int = Field(default=1, ge=1, le=100)
 
 
@@ -193,7 +197,9 @@ class ReassignIn(RequestModel):
     q: str | None = None
     unread: bool = False
     queue: str | None = Field(default=None, description="A queue id or name, or `mine`")
-    rule_id: int | None = Field(default=None, description="Use this rule, not the active one")
+    rule_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="Use this rule, not the active one"
+    )
 
     def to_filters(self) -> LeadFilters:
         """The shared lead filters."""

@@ -158,7 +158,7 @@ class ReportParams(RequestModel):
     object_type: ObjectType | None = None
     rule_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     status: Literal["open", "dismissed", "all"] = "open"
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_ID)  # larger overflows SQLite's OFFSET
     limit: int | None = Field(default=None, ge=1, description="Page size (default 50)")
 
     def to_filters(self, default_limit: int) -> ReportFilters:

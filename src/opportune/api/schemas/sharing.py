@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, StrictInt
 
-from opportune.api.schemas import RequestModel
+from opportune.api.schemas import MAX_ID, RequestModel
 from opportune.services.sharing import RecordShare
 
 
@@ -36,8 +36,12 @@ class OrgDefaultOut(BaseModel):
 class ShareIn(RequestModel):
     """Share a record with exactly one of a user or a queue."""
 
-    user_id: StrictInt | None = Field(default=None, description="The user to share with")
-    queue_id: StrictInt | None = Field(default=None, description="Or the queue to share with")
+    user_id: StrictInt | None = Field(
+        default=None, ge=1, le=MAX_ID, description="The user to share with"
+    )
+    queue_id: StrictInt | None = Field(
+        default=None, ge=1, le=MAX_ID, description="Or the queue to share with"
+    )
     access: str = Field(description="read or edit")
 
 

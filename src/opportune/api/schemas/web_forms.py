@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, StrictBool
 
-from opportune.api.schemas import RequestModel
+from opportune.api.schemas import MAX_ID, RequestModel
 from opportune.domain.web_forms import LIMIT_MAX, NAME_MAX, WebForm, WebFormSubmission
 from opportune.services.web_forms import FormOverview, QueueRun, SubmissionPage
 
@@ -30,7 +30,7 @@ class WebFormWrite(RequestModel):
     is_active: StrictBool | None = None
     defaults: WebFormDefaults | None = None
     owner_id: int | None = Field(
-        default=None, ge=1, description="Owns the leads when no assignment rule decides"
+        default=None, ge=1, le=MAX_ID, description="Owns the leads when no assignment rule decides"
     )
     use_assignment_rule: StrictBool | None = Field(
         default=None, description="Run the active assignment rule on the form's leads"
