@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from fastapi import Request
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -125,6 +126,10 @@ async def receive_upload(request: Request, data_dir: Path, user_id: int, max_byt
         parser.finalize()
         await run_in_threadpool(receiver.flush)
         return receiver.result()
+    except MultipartParseError as exc:
+        receiver.abandon()
+        message = f"The upload is not a valid multipart/form-data body: {exc}"
+        raise ValidationError.single(FILE_FIELD, "INVALID_TYPE", message) from None
     except BaseException:
         receiver.abandon()
         raise

@@ -379,3 +379,15 @@ def test_an_id_or_offset_too_large_for_the_database_is_refused_naming_it(
     assert response.status_code == 422
     fields = [f["field"] for f in response.json()["fields"]]
     assert field in fields
+
+
+def test_a_malformed_multipart_upload_is_refused_naming_the_file(
+    client: TestClient, as_admin: dict[str, str]
+) -> None:
+    # A header line with a "[" in its name made the multipart parser raise: 500.
+    part = b'Content-Disposition: form-data; name="file"\r\nBad[Header: x\r\n\r\nx'
+    body = b"--b\r\n" + part + b"\r\n--b--\r\n"
+    headers = {**as_admin, "Content-Type": "multipart/form-data; boundary=b"}
+    response = client.post("/api/v1/imports", content=body, headers=headers)
+    assert response.status_code == 422
+    assert [f["field"] for f in response.json()["fields"]] == ["file"]
