@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,53 @@ def pg_template() -> Iterator[str]:
     _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class PgClones:
+    """Copies of the template database, made one test ahead and dropped one test behind by a
+    thread of their own: PostgreSQL spends about a second on each CREATE and DROP DATABASE
+    (a drop waits for a checkpoint), mostly waiting on the disk, which tests need not wait for."""
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="pg-clones")
+        self.upcoming: Future[str] | None = None
+        self.drops: list[Future[None]] = []
+
+    def take(self) -> str:
+        """A fresh copy of the template (and start making the next one)."""
+        copy = self.upcoming or self.thread.submit(self._clone)
+        self.upcoming = self.thread.submit(self._clone)
+        return copy.result()
+
+    def give_back(self, name: str) -> None:
+        """Drop a copy once the thread gets to it."""
+        self.drops.append(self.thread.submit(_drop, name))
+
+    def close(self) -> None:
+        """Drop everything made, waiting for it."""
+        if self.upcoming is not None:
+            self.give_back(self.upcoming.result())
+        for drop in self.drops:
+            drop.result()
+        self.thread.shutdown()
+
+    def _clone(self) -> str:
+        name = f"opp_t_{uuid.uuid4().hex[:12]}"
+        _pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return name
+
+
+def _drop(name: str) -> None:
+    _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_clones(pg_template: str) -> Iterator[PgClones]:
+    """The session's maker of migrated PostgreSQL databases."""
+    clones = PgClones(pg_template)
+    yield clones
+    clones.close()
+
+
 @pytest.fixture
 def pg_database() -> Iterator[str]:
     """An empty, never-migrated PostgreSQL database for this test; dropped after."""
@@ -93,11 +141,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         shutil.copy(template, path)
         yield f"sqlite:///{path}"
         return
-    template_name: str = request.getfixturevalue("pg_template")
-    name = f"opp_t_{uuid.uuid4().hex[:12]}"
-    _pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
+    clones: PgClones = request.getfixturevalue("pg_clones")
+    name = clones.take()
     yield pg_url_for(name)
-    _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    clones.give_back(name)
 
 
 @pytest.fixture
