@@ -25,6 +25,10 @@ from opportune.tls import CertificatePair, ensure_self_signed
 
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 APP_FACTORY = "opportune.api.app:create_app"
+# How long uvicorn's supervisor waits for a worker process to answer its health check before
+# killing and replacing it. Its default of 5 s is shorter than a worker's start (imports and
+# the app's first set-up) on a busy 2-core machine, where it then kills every new worker.
+WORKER_HEALTHCHECK_SECONDS = 30
 
 
 class TlsOptions(TypedDict, total=False):
@@ -92,6 +96,7 @@ def serve(
             APP_FACTORY, factory=True, host=host, port=port, reload=reload, workers=workers,
             log_config=uvicorn_log_config(state.settings),
             access_log=False,  # the application logs each request, with its request id
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
             **tls,
         )  # fmt: skip
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -72,7 +73,16 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision(engine: Engine) -> str | None:
     """The newest revision the code knows."""
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    return _head_of(str(MIGRATIONS))
+
+
+@cache
+def _head_of(script_location: str) -> str | None:
+    # Reading every migration script takes tens of milliseconds and the answer cannot
+    # change while the process runs: every command and readiness check asks for it.
+    config = Config()
+    config.set_main_option("script_location", script_location)
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 def pending_model_changes(engine: Engine) -> list[object]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from playwright.sync_api import Page, expect
@@ -93,7 +94,11 @@ def _serve(core: Opportune) -> tuple[uvicorn.Server, threading.Thread, str]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
-    return server, thread, f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}"
+    # The sign-in page once before the browser asks for it, so that a test's first
+    # navigation does not also wait for the server's first-request set-up.
+    httpx.get(f"{url}/login", timeout=30).raise_for_status()
+    return server, thread, url
 
 
 @pytest.fixture

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.testing
+from typer.main import get_command
 from typer.testing import CliRunner, Result
 
 from opportune.cli import app
+
+# Typer turns the app into a click command by reading every command's signature and type
+# hints, a sixth of a CLI test's time; ``opportune`` does that once per process, and so
+# does the test runner here (its invoke() looks the function up in its own module).
+typer.testing._get_command = functools.cache(get_command)  # type: ignore[attr-defined]
 
 Run = Callable[..., Result]
 

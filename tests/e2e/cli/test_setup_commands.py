@@ -72,9 +72,10 @@ def test_serve_prints_the_url_and_runs_uvicorn_on_the_app_factory(
     assert "http://127.0.0.1:8000" in result.stdout
     assert "Demo login" not in result.stdout
     run("serve", "--host", "192.0.2.1", "--port", "9000", "--reload")
-    # log_config and access_log (the application's logging) are tested in test_serve_workers.
-    called = [{k: v for k, v in call.items() if k not in ("log_config", "access_log")}
-              for call in calls]  # fmt: skip
+    # log_config and access_log (the application's logging) and the worker health check
+    # are tested in test_serve_workers.
+    tested_there = ("log_config", "access_log", "timeout_worker_healthcheck")
+    called = [{k: v for k, v in call.items() if k not in tested_there} for call in calls]
     assert called == [
         {"factory": True, "host": "127.0.0.1", "port": 8000, "reload": False, "workers": 1},
         {"factory": True, "host": "192.0.2.1", "port": 9000, "reload": True, "workers": 1},
