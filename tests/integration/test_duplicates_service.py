@@ -10,6 +10,7 @@ from opportune.db import tables as t
 from opportune.db.match_keys import with_keys
 from opportune.errors import DuplicateRecordError, PermissionDeniedError, ValidationError
 from opportune.services.duplicates import ReportFilters, load_checker
+from opportune.services.saved_alerts import collecting_alerts
 from opportune.services.uow import UnitOfWork
 from tests.snapshots import every_row
 
@@ -35,6 +36,27 @@ def test_an_alert_rule_lets_the_lead_save_and_names_the_match(
         ("lead", first.id, "John Smith")
     ]
     assert set(alerts[0].fields) == {"first_name", "last_name", "phone", "company"}
+
+
+def test_a_save_hands_its_alerts_to_the_caller_as_they_would_be_found_after_it(
+    core: Opportune, admin: User, rep: User
+) -> None:
+    first = core.leads.create(rep, JOHN)
+    with collecting_alerts() as created:
+        second = core.leads.create(rep, JON)
+    after = core.duplicates.alerts(rep, "lead", second.id or 0, event="create")
+    assert created == after and [c.record_id for c in created] == [first.id]
+    with collecting_alerts() as edited:
+        core.leads.update(rep, second.id or 0, {"title": "CTO"})
+    assert edited == core.duplicates.alerts(rep, "lead", second.id or 0, event="edit")
+    set_action(core, admin, "lead", "report")  # reported, not told
+    with collecting_alerts() as reported:
+        core.leads.create(rep, {**JON, "email": "jon@acme.example"})
+    assert reported == []
+    with collecting_alerts() as outer, collecting_alerts() as inner:
+        core.accounts.create(rep, {"name": "Globex GmbH", "website": "globex.de"})
+        core.accounts.create(rep, {"name": "GLOBEX", "website": "https://globex.de/"})
+    assert [c.object_type for c in inner] == ["account"] and outer == []
 
 
 def test_a_block_rule_refuses_the_lead_and_changes_nothing(

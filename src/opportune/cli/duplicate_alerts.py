@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from opportune.cli.output import warn
-from opportune.domain.users import User
-from opportune.services import Opportune
 from opportune.services.duplicates import DuplicateCandidate
 
-__all__ = ["SavedAlerts", "alert_line", "find_alerts"]
+__all__ = ["SavedAlerts", "alert_line"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +35,6 @@ class SavedAlerts:
         """Print the warning line on stderr when anything matched."""
         if self.found:
             warn(alert_line(self.kind, self.record_id, self.found))
-
-
-def find_alerts(
-    core: Opportune, actor: User, kind: str, record_id: int, *, event: str
-) -> SavedAlerts:
-    """What alert rules found for the ``kind`` record just saved (``event``: create or edit)."""
-    found = core.duplicates.alerts(actor, kind, record_id, event=event)
-    return SavedAlerts(kind, record_id, tuple(found))
 
 
 def alert_line(kind: str, record_id: int, found: Sequence[DuplicateCandidate]) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from opportune.cli import lead_conversion
-from opportune.cli.duplicate_alerts import SavedAlerts, find_alerts
+from opportune.cli.duplicate_alerts import SavedAlerts
 from opportune.cli.lead_fields import parse_assignments, to_service_data, with_lead_fields
 from opportune.cli.options import ConvertedOnly, UntouchedDays, parse_count
 from opportune.cli.output import note, print_json, print_record, print_table
@@ -17,6 +17,7 @@ from opportune.domain.leads import Lead
 from opportune.errors import ValidationError
 from opportune.services.filters import DEFAULT_SORT, LeadFilters
 from opportune.services.leads import LeadPage
+from opportune.services.saved_alerts import collecting_alerts
 
 app = typer.Typer(help="Add, list, show, change, delete and convert leads.", no_args_is_help=True)
 
@@ -84,8 +85,9 @@ def add(
     state = get_state(ctx)
     core, actor = state.open(), state.actor()
     data = to_service_data(fields, actor, core.users.list())
-    lead = core.leads.create(actor, data, assign=assign)
-    alerts = find_alerts(core, actor, "lead", lead.id or 0, event="create")
+    with collecting_alerts() as found:
+        lead = core.leads.create(actor, data, assign=assign)
+    alerts = SavedAlerts("lead", lead.id or 0, tuple(found))
     _print_lead(_record(ctx, lead), as_json=as_json, heading="Created lead", alerts=alerts)
 
 
@@ -114,8 +116,9 @@ def update(
     state = get_state(ctx)
     core, actor = state.open(), state.actor()
     data = to_service_data(changes, actor, core.users.list())
-    lead = core.leads.update(actor, lead_id, data, expected_version=expect_version)
-    alerts = find_alerts(core, actor, "lead", lead_id, event="edit")
+    with collecting_alerts() as found:
+        lead = core.leads.update(actor, lead_id, data, expected_version=expect_version)
+    alerts = SavedAlerts("lead", lead_id, tuple(found))
     _print_lead(_record(ctx, lead), as_json=as_json, heading="Updated lead", alerts=alerts)
 
 

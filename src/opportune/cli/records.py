@@ -13,13 +13,15 @@ from typing import Annotated, Any, Protocol
 
 import typer
 
-from opportune.cli.duplicate_alerts import SavedAlerts, find_alerts
+from opportune.cli.duplicate_alerts import SavedAlerts
 from opportune.cli.fields import FieldOption, changes, to_service_data, with_fields
 from opportune.cli.options import ExpectVersion, JsonOption, SetOption, YesOption
 from opportune.cli.output import note, print_json, print_record, print_table
 from opportune.cli.presenters import Session, session
 from opportune.domain.users import User
 from opportune.services import Opportune
+from opportune.services.duplicates import DuplicateCandidate
+from opportune.services.saved_alerts import collecting_alerts
 
 RecordId = Annotated[int, typer.Argument(metavar="ID", help="The record's id.")]
 
@@ -87,22 +89,21 @@ class RecordKind:
         if self.after_show is not None and not verb:
             self.after_show(s, values)
 
-    def print_saved(self, s: Session, record: Any, *, as_json: bool, event: str) -> None:
+    def print_saved(
+        self, s: Session, record: Any, found: list[DuplicateCandidate], *, as_json: bool,
+        event: str,
+    ) -> None:  # fmt: skip
         """Print a record just created or changed (``event``), then the possible duplicates
-        alert rules found: a warning on stderr, and ``possible_duplicates`` in its JSON."""
+        alert rules found while saving it (``found``, from :func:`collecting_alerts`): a
+        warning on stderr, and ``possible_duplicates`` in its JSON."""
         verb = "Created" if event == "create" else "Updated"
-        alerts = self._alerts(s, record.id, event)
+        alerts = SavedAlerts(self.noun, record.id, tuple(found)) if self.duplicate_rules else None
         if as_json and alerts is not None:
             print_json({**self.present(s, record), **alerts.as_json()})
         else:
             self.print(s, record, as_json=as_json, verb=verb)
         if alerts is not None:
             alerts.warn()
-
-    def _alerts(self, s: Session, record_id: int, event: str) -> SavedAlerts | None:
-        if not self.duplicate_rules:
-            return None
-        return find_alerts(s.core, s.actor, self.noun, record_id, event=event)
 
 
 def add_record_commands(app: typer.Typer, kind: RecordKind, *, add: bool = True) -> None:
@@ -131,8 +132,9 @@ def _add(kind: RecordKind) -> Callable[..., None]:
     def add(ctx: typer.Context, fields: dict[str, object], as_json: JsonOption = False) -> None:
         s = session(ctx)
         data = to_service_data(fields, s.actor, s.users)
-        record = kind.service(s.core).create(s.actor, data)
-        kind.print_saved(s, record, as_json=as_json, event="create")
+        with collecting_alerts() as found:
+            record = kind.service(s.core).create(s.actor, data)
+        kind.print_saved(s, record, found, as_json=as_json, event="create")
 
     return add
 
@@ -158,10 +160,11 @@ def _update(kind: RecordKind) -> Callable[..., None]:
         given = changes(fields, assignments, kind.aliases)
         s = session(ctx)
         data = to_service_data(given, s.actor, s.users)
-        record = kind.service(s.core).update(
-            s.actor, record_id, data, expected_version=expect_version
-        )
-        kind.print_saved(s, record, as_json=as_json, event="edit")
+        with collecting_alerts() as found:
+            record = kind.service(s.core).update(
+                s.actor, record_id, data, expected_version=expect_version
+            )
+        kind.print_saved(s, record, found, as_json=as_json, event="edit")
 
     return update
 

@@ -27,6 +27,7 @@ from opportune.domain.matching import NORMALISED, match
 from opportune.domain.sharing import Access, Viewer
 from opportune.errors import DuplicateRecordError
 from opportune.services.access import access_to
+from opportune.services.saved_alerts import offer_alerts
 from opportune.services.uow import UnitOfWork
 
 __all__ = [
@@ -88,9 +89,12 @@ class DuplicateScreen:
         return [c for c in self.candidates if c.action == "alert"]
 
     def report(self, uow: UnitOfWork, record_id: int, *, actor_id: int, now: datetime) -> None:
-        """Record the matches of rules whose action is *report* (after the record is saved)."""
+        """Record the matches of rules whose action is *report* (after the record is saved),
+        and hand the *alert* matches to the caller's
+        :func:`~opportune.services.saved_alerts.collecting_alerts`."""
         reported = [c for c in self.candidates if c.action == "report"]
         write_reports(uow, self.object_type, {record_id: reported}, actor_id=actor_id, now=now)
+        offer_alerts(self.candidates)  # what the user is told after the save
 
 
 def screen_duplicates(

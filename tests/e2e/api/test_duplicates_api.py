@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from opportune import Opportune
+from tests.conftest import add_user
+
 Headers = dict[str, str]
 RULES = "/api/v1/duplicate-rules"
 JOHN = {"first_name": "John", "last_name": "Smith", "company": "ACME", "phone": "555-010-0200"}
@@ -119,3 +122,18 @@ def test_a_scan_fills_the_report_which_pages_and_dismisses(
     assert done.json()["total"] == 1
     bad = client.get("/api/v1/duplicate-reports", params={"status": "maybe"}, headers=as_rep)
     assert bad.status_code == 422
+
+
+def test_the_header_names_the_matches_even_when_the_save_hands_the_lead_to_someone_else(
+    client: TestClient, core: Opportune, as_rep: Headers
+) -> None:
+    # Leads are private by default: once a rep gives a lead away they can no longer read it,
+    # yet the save succeeded and the rep is told what it looked like when they saved it.
+    colleague = add_user(core, "Cole League", "rep")
+    first = _post(client, as_rep, JOHN)
+    other = _post(client, as_rep, {"last_name": "Jones", "company": "Initech"})
+    handed = client.patch(f"/api/v1/leads/{other['id']}", json={**JON, "owner_id": colleague.id},
+                          headers=as_rep)  # fmt: skip
+    assert handed.status_code == 200, handed.text
+    assert handed.headers["Opportune-Possible-Duplicates"] == f"lead:{first['id']}"
+    assert core.leads.get(colleague, other["id"]).last_name == "Smyth"

@@ -34,6 +34,7 @@ from opportune.domain.users import User
 from opportune.errors import NotFoundError, ValidationError
 from opportune.services import Opportune
 from opportune.services.presenters import LeadLookups
+from opportune.services.saved_alerts import collecting_alerts
 
 accounts = APIRouter(prefix="/accounts", tags=["accounts"])
 contacts = APIRouter(prefix="/contacts", tags=["contacts"])
@@ -74,9 +75,10 @@ def create_account(
     body: AccountCreate, user: CurrentUser, core: OpportuneDep, request: Request, response: Response
 ) -> AccountOut:
     """Create an account; the caller owns it unless another owner is given."""
-    account = core.accounts.create(user, body.model_dump(exclude_unset=True))
+    with collecting_alerts() as found:
+        account = core.accounts.create(user, body.model_dump(exclude_unset=True))
     response.headers["Location"] = str(request.url_for("get_account", account_id=account.id))
-    possible_duplicates_header(core, response, user, "account", account.id or 0, event="create")
+    possible_duplicates_header(response, found)
     return _account_response(core, user, account, response)
 
 
@@ -98,10 +100,12 @@ def update_account(
     if_match: IfMatch = None,
 ) -> AccountOut:
     """Change the fields sent; the others stay as they are."""
-    account = core.accounts.update(
-        user, account_id, body.model_dump(exclude_unset=True), expected_version=_version(if_match)
-    )
-    possible_duplicates_header(core, response, user, "account", account_id, event="edit")
+    with collecting_alerts() as found:
+        account = core.accounts.update(
+            user, account_id, body.model_dump(exclude_unset=True),
+            expected_version=_version(if_match),
+        )  # fmt: skip
+    possible_duplicates_header(response, found)
     return _account_response(core, user, account, response)
 
 
@@ -156,9 +160,10 @@ def create_contact(
     body: ContactCreate, user: CurrentUser, core: OpportuneDep, request: Request, response: Response
 ) -> ContactOut:
     """Create a contact; the caller owns it unless another owner is given."""
-    contact = core.contacts.create(user, body.model_dump(exclude_unset=True))
+    with collecting_alerts() as found:
+        contact = core.contacts.create(user, body.model_dump(exclude_unset=True))
     response.headers["Location"] = str(request.url_for("get_contact", contact_id=contact.id))
-    possible_duplicates_header(core, response, user, "contact", contact.id or 0, event="create")
+    possible_duplicates_header(response, found)
     return _contact_response(core, user, contact, response)
 
 
@@ -180,10 +185,12 @@ def update_contact(
     if_match: IfMatch = None,
 ) -> ContactOut:
     """Change the fields sent; `account_id` moves the contact, `null` detaches it."""
-    contact = core.contacts.update(
-        user, contact_id, body.model_dump(exclude_unset=True), expected_version=_version(if_match)
-    )
-    possible_duplicates_header(core, response, user, "contact", contact_id, event="edit")
+    with collecting_alerts() as found:
+        contact = core.contacts.update(
+            user, contact_id, body.model_dump(exclude_unset=True),
+            expected_version=_version(if_match),
+        )  # fmt: skip
+    possible_duplicates_header(response, found)
     return _contact_response(core, user, contact, response)
 
 

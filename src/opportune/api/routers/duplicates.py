@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
@@ -23,6 +24,7 @@ from opportune.api.schemas.duplicates import (
 )
 from opportune.domain.users import User
 from opportune.services import Opportune
+from opportune.services.duplicates import DuplicateCandidate
 from opportune.services.filters import LeadFilters
 
 router = APIRouter(tags=["duplicates"])
@@ -33,13 +35,10 @@ ReportId = Annotated[int, Path(ge=1, le=MAX_ID, description="The report row's id
 HEADER = "Opportune-Possible-Duplicates"
 
 
-def possible_duplicates_header(
-    core: Opportune, response: Response, actor: User, object_type: str, record_id: int,
-    *, event: str,
-) -> None:  # fmt: skip
+def possible_duplicates_header(response: Response, found: Sequence[DuplicateCandidate]) -> None:
     """Set ``Opportune-Possible-Duplicates: lead:12,contact:4`` when alert rules matched the
-    record just saved (used by the lead, contact and account create/update routes)."""
-    found = core.duplicates.alerts(actor, object_type, record_id, event=event)
+    record just saved (``found``: what :func:`collecting_alerts` gathered around the save;
+    used by the lead, contact and account create/update routes)."""
     if found:
         response.headers[HEADER] = ",".join(f"{c.object_type}:{c.record_id}" for c in found)
 

@@ -20,6 +20,7 @@ from opportune.api.schemas import (
 from opportune.domain.leads import Lead
 from opportune.errors import ValidationError
 from opportune.services import Opportune
+from opportune.services.saved_alerts import collecting_alerts
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 
@@ -61,9 +62,10 @@ def create_lead(
 ) -> LeadOut:
     """Create a lead; it gets the default status, and an owner: the one given, else the active
     assignment rule's choice (unless `assign=false`), else the caller."""
-    lead = core.leads.create(user, body.model_dump(exclude_unset=True), assign=assign)
+    with collecting_alerts() as found:
+        lead = core.leads.create(user, body.model_dump(exclude_unset=True), assign=assign)
     response.headers["Location"] = str(request.url_for("get_lead", lead_id=lead.id))
-    possible_duplicates_header(core, response, user, "lead", lead.id or 0, event="create")
+    possible_duplicates_header(response, found)
     return _lead_response(core, lead, response)
 
 
@@ -83,10 +85,11 @@ def update_lead(
     if_match: IfMatch = None,
 ) -> LeadOut:
     """Change the fields sent; the others stay as they are."""
-    lead = core.leads.update(
-        user, lead_id, body.model_dump(exclude_unset=True), expected_version=_version(if_match)
-    )
-    possible_duplicates_header(core, response, user, "lead", lead_id, event="edit")
+    with collecting_alerts() as found:
+        lead = core.leads.update(
+            user, lead_id, body.model_dump(exclude_unset=True), expected_version=_version(if_match)
+        )
+    possible_duplicates_header(response, found)
     return _lead_response(core, lead, response)
 
 

@@ -16,7 +16,6 @@ from opportune.domain.duplicate_rules import ACTIONS, COMPARE_WITH, OBJECT_TYPES
 from opportune.domain.fields import clean_value, day
 from opportune.domain.users import User
 from opportune.errors import PermissionDeniedError, ValidationError
-from opportune.services import Opportune
 from opportune.services.duplicates import DuplicateCandidate, ReportFilters
 from opportune.services.filters import LeadFilters
 from opportune.web.deps import CsrfChecked, NamedRecord, PostedForm, WebUser
@@ -46,23 +45,16 @@ def alert_text(found: list[DuplicateCandidate]) -> str:
     return f"Possible duplicate{'s' if len(found) > 1 else ''}: {names}{more}. See the panel below."
 
 
-def flash_alerts(
-    request: Request, core: Opportune, user: User, kind: str, record_id: int, *, event: str
-) -> None:
-    """After a save from a whole-page form: a notice when an alert rule matched."""
-    found = core.duplicates.alerts(user, kind, record_id, event=event)
+def flash_alerts(request: Request, found: list[DuplicateCandidate]) -> None:
+    """After a save from a whole-page form: a notice when an alert rule matched (``found``:
+    what :func:`~opportune.services.saved_alerts.collecting_alerts` gathered around it)."""
     if found:
         flash(request, alert_text(found))
 
 
-def toast_alerts(
-    response: Response, core: Opportune, user: User, kind: str, record_id: int
-) -> Response:
+def toast_alerts(response: Response, found: list[DuplicateCandidate]) -> Response:
     """After an inline edit (htmx): when an alert rule matched, a toast naming the matches
     and the page's possible-duplicates panel reloads to show them."""
-    if kind not in RECORD_PATHS:
-        return response  # opportunities have no duplicate rules
-    found = core.duplicates.alerts(user, kind, record_id, event="edit")
     if found:
         events: dict[str, Any] = json.loads(response.headers.get("HX-Trigger") or "{}")
         events["opportune:toast"] = alert_text(found)

@@ -14,6 +14,7 @@ from opportune.domain.users import User
 from opportune.errors import ConflictError, NotFoundError, ValidationError
 from opportune.services import Opportune
 from opportune.services.presenters import LeadLookups
+from opportune.services.saved_alerts import collecting_alerts
 from opportune.web.deps import CsrfChecked, PostedForm, WebUser
 from opportune.web.fields import PAGE_FIELDS, PAGE_SECTIONS, FieldSpec, choices, form_data
 from opportune.web.routes.duplicates import toast_alerts
@@ -177,14 +178,15 @@ def save_field(
     lead, lookups = _lead(core, user, lead_id), core.leads.lookups()
     spec = _spec(name, lead, lookups)
     try:
-        lead = core.leads.update(user, lead_id, form_data(form, [spec.name]))
+        with collecting_alerts() as found:
+            lead = core.leads.update(user, lead_id, form_data(form, [spec.name]))
     except ValidationError as exc:
         value = form.get(spec.name)
         message = "; ".join(e.message for e in exc.fields)
         text = value if isinstance(value, str) else ""
         return _field(request, user, lead, lookups, spec, value=text, error=message)
     response = _field(request, user, lead, lookups, spec, focus=True, saved=True)
-    return toast_alerts(response, core, user, "lead", lead_id)
+    return toast_alerts(response, found)
 
 
 @router.post("/leads/{lead_id:int}/delete", dependencies=[CsrfChecked])

@@ -12,6 +12,7 @@ from opportune.domain.leads import Lead
 from opportune.domain.users import User
 from opportune.errors import DuplicateRecordError, ValidationError
 from opportune.services.presenters import LeadLookups
+from opportune.services.saved_alerts import collecting_alerts
 from opportune.web.deps import CsrfChecked, PostedForm, WebUser
 from opportune.web.fields import (
     FORM_FIELDS,
@@ -77,7 +78,8 @@ def new_lead_form(request: Request, user: WebUser, core: OpportuneDep) -> Respon
 def create_lead(request: Request, user: WebUser, core: OpportuneDep, form: PostedForm) -> Response:
     """Create the lead and open it; on bad input show the form again with each field's error."""
     try:
-        lead: Lead = core.leads.create(user, form_data(form, list(FORM_FIELDS)))
+        with collecting_alerts() as found:
+            lead: Lead = core.leads.create(user, form_data(form, list(FORM_FIELDS)))
     except ValidationError as exc:
         values = {k: v for k, v in form.items() if isinstance(v, str)}
         context = _form_context(user, core.leads.lookups(), values, errors_by_field(exc.fields))
@@ -89,5 +91,5 @@ def create_lead(request: Request, user: WebUser, core: OpportuneDep, form: Poste
         context = _form_context(user, core.leads.lookups(), values, {})
         return render(request, "leads/new.html", context, user=user, status=409)
     flash(request, f"Lead {lead.name} at {lead.company} created.")
-    flash_alerts(request, core, user, "lead", lead.id or 0, event="create")
+    flash_alerts(request, found)
     return RedirectResponse(f"/leads/{lead.id}", status_code=303)

@@ -21,6 +21,7 @@ from opportune.api.deps import OpportuneDep
 from opportune.domain.users import User
 from opportune.errors import ConflictError, NotFoundError, ValidationError
 from opportune.services import Opportune
+from opportune.services.saved_alerts import collecting_alerts
 from opportune.web.deps import CsrfChecked, PostedForm, WebUser
 from opportune.web.record_access import get_record, list_records, service
 from opportune.web.record_context import (
@@ -147,14 +148,15 @@ def create_record(
     page = PAGES[kind]
     posted = read_form(core, user, form, page.form_fields)
     try:
-        record = service(core, page).create(user, posted.data)
+        with collecting_alerts() as found:
+            record = service(core, page).create(user, posted.data)
     except ValidationError as exc:
         values = {k: v for k, v in form.items() if isinstance(v, str)}
         errors = posted.merged(exc).fields
         context = form_context(core, user, page, values, errors)
         return render(request, "records/new.html", context, user=user, status=422)
     flash(request, f"{page.label} {record.name} created.")
-    flash_alerts(request, core, user, page.object_type, record.id or 0, event="create")
+    flash_alerts(request, found)
     return RedirectResponse(f"/{page.kind}/{record.id}", status_code=303)
 
 
@@ -277,14 +279,15 @@ def save_field(
     spec, _ = _editable(core, user, page, record_id, name)
     posted = read_form(core, user, form, [spec])
     try:
-        service(core, page).update(
-            user, record_id, posted.data, expected_version=expected_version(form)
-        )
+        with collecting_alerts() as found:
+            service(core, page).update(
+                user, record_id, posted.data, expected_version=expected_version(form)
+            )
     except ValidationError as exc:
         return _refused(request, user, core, page, record_id, spec, form, posted.merged(exc))
     response = _field(request, user, core, page, record_id, name, focus=True, saved=True)
     response.headers["HX-Trigger"] = json.dumps({"opportune:toast": f"{spec.label} saved"})
-    return toast_alerts(response, core, user, page.object_type, record_id)
+    return toast_alerts(response, found)
 
 
 def _refused(
