@@ -137,6 +137,10 @@ def sign_in(page: Page, server: LiveServer, email: str = "dana@example.com") -> 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Leads", exact=True)).to_be_visible()
+    # The heading shows while the page is still parsing; htmx (a deferred script) binds its
+    # handlers only then, and a filter ticked before that would send nothing. On a busy
+    # machine that gap is long enough for a test to fall into it.
+    page.wait_for_load_state("load")
 
 
 def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:

@@ -23,6 +23,7 @@ def open_first_new_lead(ui: Page, server: LiveServer) -> None:
     expect(statuses).to_have_text(["Open - Not Contacted"] * 15)
     ui.locator("#lead-results tbody tr a").first.click()
     expect(ui.locator(".path-step.is-current")).to_have_text("Open - Not Contacted")
+    ui.wait_for_load_state("load")  # htmx bound before the path's buttons are pressed
 
 
 def test_moving_along_the_status_path_persists_and_closing_needs_a_reason(
