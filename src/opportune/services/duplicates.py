@@ -184,8 +184,9 @@ class DuplicateService:
     def alerts(
         self, actor: User, object_type: str, record_id: int, *, event: str
     ) -> builtins.list[DuplicateCandidate]:
-        """The matches of rules whose action on ``event`` is *alert*, for telling the user
-        after a save (the API's ``Opportune-Possible-Duplicates`` header, a web notice)."""
+        """The matches of rules whose action on ``event`` is *alert* for a saved record, found
+        afresh. (The API, web pages and CLI take them from the save itself instead, through
+        :func:`~opportune.services.saved_alerts.collecting_alerts`.)"""
         found = self._matches(actor, object_type, record_id, event=event, with_allow=False)
         return [c for c in found if c.action == "alert"]
 

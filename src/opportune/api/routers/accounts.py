@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from opportune.api.deps import CurrentUser, OpportuneDep
-from opportune.api.routers.duplicates import possible_duplicates_header
+from opportune.api.routers.duplicates import save_telling_duplicates
 from opportune.api.schemas import MAX_ID, error_responses
 from opportune.api.schemas.accounts import (
     AccountCreate,
@@ -34,7 +34,6 @@ from opportune.domain.users import User
 from opportune.errors import NotFoundError, ValidationError
 from opportune.services import Opportune
 from opportune.services.presenters import LeadLookups
-from opportune.services.saved_alerts import collecting_alerts
 
 accounts = APIRouter(prefix="/accounts", tags=["accounts"])
 contacts = APIRouter(prefix="/contacts", tags=["contacts"])
@@ -75,10 +74,9 @@ def create_account(
     body: AccountCreate, user: CurrentUser, core: OpportuneDep, request: Request, response: Response
 ) -> AccountOut:
     """Create an account; the caller owns it unless another owner is given."""
-    with collecting_alerts() as found:
-        account = core.accounts.create(user, body.model_dump(exclude_unset=True))
+    data = body.model_dump(exclude_unset=True)
+    account = save_telling_duplicates(response, lambda: core.accounts.create(user, data))
     response.headers["Location"] = str(request.url_for("get_account", account_id=account.id))
-    possible_duplicates_header(response, found)
     return _account_response(core, user, account, response)
 
 
@@ -100,12 +98,10 @@ def update_account(
     if_match: IfMatch = None,
 ) -> AccountOut:
     """Change the fields sent; the others stay as they are."""
-    with collecting_alerts() as found:
-        account = core.accounts.update(
-            user, account_id, body.model_dump(exclude_unset=True),
-            expected_version=_version(if_match),
-        )  # fmt: skip
-    possible_duplicates_header(response, found)
+    data, version = body.model_dump(exclude_unset=True), _version(if_match)
+    account = save_telling_duplicates(
+        response, lambda: core.accounts.update(user, account_id, data, expected_version=version)
+    )
     return _account_response(core, user, account, response)
 
 
@@ -160,10 +156,9 @@ def create_contact(
     body: ContactCreate, user: CurrentUser, core: OpportuneDep, request: Request, response: Response
 ) -> ContactOut:
     """Create a contact; the caller owns it unless another owner is given."""
-    with collecting_alerts() as found:
-        contact = core.contacts.create(user, body.model_dump(exclude_unset=True))
+    data = body.model_dump(exclude_unset=True)
+    contact = save_telling_duplicates(response, lambda: core.contacts.create(user, data))
     response.headers["Location"] = str(request.url_for("get_contact", contact_id=contact.id))
-    possible_duplicates_header(response, found)
     return _contact_response(core, user, contact, response)
 
 
@@ -185,12 +180,10 @@ def update_contact(
     if_match: IfMatch = None,
 ) -> ContactOut:
     """Change the fields sent; `account_id` moves the contact, `null` detaches it."""
-    with collecting_alerts() as found:
-        contact = core.contacts.update(
-            user, contact_id, body.model_dump(exclude_unset=True),
-            expected_version=_version(if_match),
-        )  # fmt: skip
-    possible_duplicates_header(response, found)
+    data, version = body.model_dump(exclude_unset=True), _version(if_match)
+    contact = save_telling_duplicates(
+        response, lambda: core.contacts.update(user, contact_id, data, expected_version=version)
+    )
     return _contact_response(core, user, contact, response)
 
 

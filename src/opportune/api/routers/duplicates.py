@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Path, Query, Response
 
@@ -24,8 +24,8 @@ from opportune.api.schemas.duplicates import (
 )
 from opportune.domain.users import User
 from opportune.services import Opportune
-from opportune.services.duplicates import DuplicateCandidate
 from opportune.services.filters import LeadFilters
+from opportune.services.saved_alerts import collecting_alerts
 
 router = APIRouter(tags=["duplicates"])
 
@@ -33,14 +33,18 @@ RuleId = Annotated[int, Path(ge=1, le=MAX_ID, description="The duplicate rule's 
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id")]
 ReportId = Annotated[int, Path(ge=1, le=MAX_ID, description="The report row's id")]
 HEADER = "Opportune-Possible-Duplicates"
+Saved = TypeVar("Saved")
 
 
-def possible_duplicates_header(response: Response, found: Sequence[DuplicateCandidate]) -> None:
-    """Set ``Opportune-Possible-Duplicates: lead:12,contact:4`` when alert rules matched the
-    record just saved (``found``: what :func:`collecting_alerts` gathered around the save;
-    used by the lead, contact and account create/update routes)."""
+def save_telling_duplicates(response: Response, save: Callable[[], Saved]) -> Saved:
+    """Run ``save`` (a lead, contact or account create or update) and set
+    ``Opportune-Possible-Duplicates: lead:12,contact:4`` when alert rules matched the record,
+    from the save's own screening (see :mod:`opportune.services.saved_alerts`)."""
+    with collecting_alerts() as found:
+        saved = save()
     if found:
         response.headers[HEADER] = ",".join(f"{c.object_type}:{c.record_id}" for c in found)
+    return saved
 
 
 @router.get("/duplicate-rules", responses=error_responses(401, 422))

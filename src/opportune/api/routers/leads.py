@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from opportune.api.deps import CurrentUser, OpportuneDep
-from opportune.api.routers.duplicates import possible_duplicates_header
+from opportune.api.routers.duplicates import save_telling_duplicates
 from opportune.api.schemas import (
     MAX_ID,
     LeadCreate,
@@ -20,7 +20,6 @@ from opportune.api.schemas import (
 from opportune.domain.leads import Lead
 from opportune.errors import ValidationError
 from opportune.services import Opportune
-from opportune.services.saved_alerts import collecting_alerts
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 
@@ -62,10 +61,9 @@ def create_lead(
 ) -> LeadOut:
     """Create a lead; it gets the default status, and an owner: the one given, else the active
     assignment rule's choice (unless `assign=false`), else the caller."""
-    with collecting_alerts() as found:
-        lead = core.leads.create(user, body.model_dump(exclude_unset=True), assign=assign)
+    data = body.model_dump(exclude_unset=True)
+    lead = save_telling_duplicates(response, lambda: core.leads.create(user, data, assign=assign))
     response.headers["Location"] = str(request.url_for("get_lead", lead_id=lead.id))
-    possible_duplicates_header(response, found)
     return _lead_response(core, lead, response)
 
 
@@ -85,11 +83,10 @@ def update_lead(
     if_match: IfMatch = None,
 ) -> LeadOut:
     """Change the fields sent; the others stay as they are."""
-    with collecting_alerts() as found:
-        lead = core.leads.update(
-            user, lead_id, body.model_dump(exclude_unset=True), expected_version=_version(if_match)
-        )
-    possible_duplicates_header(response, found)
+    data, version = body.model_dump(exclude_unset=True), _version(if_match)
+    lead = save_telling_duplicates(
+        response, lambda: core.leads.update(user, lead_id, data, expected_version=version)
+    )
     return _lead_response(core, lead, response)
 
 
