@@ -75,25 +75,31 @@ def pg_template() -> Iterator[str]:
 
 
 class PgClones:
-    """Copies of the template database, made one test ahead and dropped one test behind by a
-    thread of their own: PostgreSQL spends about a second on each CREATE and DROP DATABASE
-    (a drop waits for a checkpoint), mostly waiting on the disk, which tests need not wait for."""
+    """Copies of the template database, made one test ahead by a thread of their own and
+    dropped behind by a few others: PostgreSQL spends up to a second on each CREATE and DROP
+    DATABASE (a drop waits for a checkpoint), mostly waiting on the disk, which tests need not
+    wait for. Drops run side by side because drops waiting at the same time share one
+    checkpoint; on a machine with a slow disk, one drop after another made every PostgreSQL
+    test wait about a second for its database."""
+
+    DROPPERS = 4
 
     def __init__(self, template: str) -> None:
         self.template = template
-        self.thread = ThreadPoolExecutor(1, thread_name_prefix="pg-clones")
+        self.maker = ThreadPoolExecutor(1, thread_name_prefix="pg-clones")
+        self.droppers = ThreadPoolExecutor(self.DROPPERS, thread_name_prefix="pg-drops")
         self.upcoming: Future[str] | None = None
         self.drops: list[Future[None]] = []
 
     def take(self) -> str:
         """A fresh copy of the template (and start making the next one)."""
-        copy = self.upcoming or self.thread.submit(self._clone)
-        self.upcoming = self.thread.submit(self._clone)
+        copy = self.upcoming or self.maker.submit(self._clone)
+        self.upcoming = self.maker.submit(self._clone)
         return copy.result()
 
     def give_back(self, name: str) -> None:
-        """Drop a copy once the thread gets to it."""
-        self.drops.append(self.thread.submit(_drop, name))
+        """Drop a copy once a dropping thread gets to it."""
+        self.drops.append(self.droppers.submit(_drop, name))
 
     def close(self) -> None:
         """Drop everything made, waiting for it."""
@@ -101,7 +107,8 @@ class PgClones:
             self.give_back(self.upcoming.result())
         for drop in self.drops:
             drop.result()
-        self.thread.shutdown()
+        self.maker.shutdown()
+        self.droppers.shutdown()
 
     def _clone(self) -> str:
         name = f"opp_t_{uuid.uuid4().hex[:12]}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -12,12 +12,12 @@ from starlette.routing import BaseRoute
 
 from opportune import __version__
 from opportune.api.background import EmbeddedWorker, ImportRunner, lifespan
-from opportune.api.body_errors import require_utf8_query
 from opportune.api.body_limit import BodyLimitMiddleware
 from opportune.api.client_ip import ClientIpMiddleware
 from opportune.api.errors import install_error_handlers
 from opportune.api.observability import install_observability
-from opportune.api.routers import api_router
+from opportune.api.routers import api_routes
+from opportune.api.routers.base import APP_DEPENDENCIES
 from opportune.api.salesforce import SalesforceLimitMiddleware
 from opportune.api.salesforce import router as salesforce_router
 from opportune.api.security import SecurityMiddleware
@@ -27,8 +27,6 @@ from opportune.web import STATIC_DIR
 from opportune.web.routes import router as web_router
 
 SESSION_COOKIE = "opportune_session"
-# Every route runs this first (a query string that is not UTF-8 is a clear 400).
-APP_DEPENDENCIES = [Depends(require_utf8_query)]
 
 
 def create_app(settings: Settings | None = None, *, core: Opportune | None = None) -> FastAPI:
@@ -71,8 +69,9 @@ def create_app(settings: Settings | None = None, *, core: Opportune | None = Non
 
 @cache
 def included_routes() -> tuple[BaseRoute, ...]:
-    """The REST API, Salesforce-compatible API and web UI routers as included in an app,
-    made once per process and shared by every app built in it.
+    """The REST API's routes (flat, see ``api/routers/base.py``), then the
+    Salesforce-compatible API and web UI routers as included in an app, made once per
+    process and shared by every app built in it.
 
     FastAPI prepares an included router's routes (their parameters, bodies and response
     models) at its first request and keeps them on the inclusion. Sharing the inclusions
@@ -84,10 +83,9 @@ def included_routes() -> tuple[BaseRoute, ...]:
     """
     holder = FastAPI(openapi_url=None, docs_url=None, redoc_url=None,
                      dependencies=APP_DEPENDENCIES)  # fmt: skip
-    holder.include_router(api_router, prefix="/api/v1")
     holder.include_router(salesforce_router)
     holder.include_router(web_router)
-    return tuple(holder.router.routes)
+    return (*api_routes(), *holder.router.routes)
 
 
 def secure_cookies(settings: Settings) -> bool:

@@ -16,16 +16,22 @@ from opportune.services.permissions import limit_to_scopes, require_admin, requi
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_SESSION_KEY = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION_USER = "user_id"
 SESSION_STARTED = "started_at"
 SESSION_SEEN = "seen_at"
 # The last-seen time is refreshed at most this often (seconds).
 SEEN_RESOLUTION = 60
 
 
-def get_opportune(request: Request) -> Opportune:
+def installation(request: Request) -> Opportune:
     """The installation this application serves."""
     core: Opportune = request.app.state.opportune
     return core
+
+
+async def get_opportune(request: Request) -> Opportune:
+    """The installation, as a dependency (async: it needs no worker thread)."""
+    return installation(request)
 
 
 OpportuneDep = Annotated[Opportune, Depends(get_opportune)]
@@ -35,7 +41,7 @@ def session_user(request: Request, core: Opportune) -> User | None:
     """The active user of the web session cookie, if any: a session that was signed out
     (even a copied cookie), is older than ``session_max_age_seconds`` or has been idle
     too long counts as none."""
-    user_id, started = request.session.get("user_id"), request.session.get(SESSION_STARTED)
+    user_id, started = request.session.get(SESSION_USER), request.session.get(SESSION_STARTED)
     if not isinstance(user_id, int) or not isinstance(started, int | float):
         return None
     try:
@@ -64,7 +70,7 @@ def start_session(request: Request, core: Opportune, user: User) -> None:
     cannot be reused)."""
     request.session.clear()
     now = core.auth.clock().timestamp()
-    request.session.update({"user_id": user.id, SESSION_STARTED: now, SESSION_SEEN: now})
+    request.session.update({SESSION_USER: user.id, SESSION_STARTED: now, SESSION_SEEN: now})
 
 
 def _number(value: object) -> float | None:

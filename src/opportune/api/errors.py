@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from opportune.api.body_errors import unreadable_body_error
+from opportune.api.one_hop import check_caller_first
 from opportune.api.salesforce.errors import PREFIX as SALESFORCE_PREFIX
 from opportune.api.salesforce.errors import salesforce_error_response
 from opportune.db.errors import DatabaseError, database_error_message, unavailable_error
@@ -147,6 +148,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if not any(err.get("type") == "json_invalid" for err in exc.errors()):
+            try:  # the body was read: its caller is checked before its contents
+                await check_caller_first(request)
+            except OpportuneError as refused:
+                return await error_response(request, refused, http_status(refused))
         return await error_response(request, request_validation_error(exc), 422)
 
     @app.exception_handler(StarletteHTTPException)

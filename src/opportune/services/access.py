@@ -15,6 +15,9 @@ from opportune.errors import NotFoundError, PermissionDeniedError
 from opportune.services.reference_cache import cached
 from opportune.services.uow import UnitOfWork
 
+# A record's (owner id, queue id), as the sharing rules need it.
+Owner = tuple[int, int | None]
+
 NOUNS = {"lead": "Lead", "account": "Account", "contact": "Contact",
          "opportunity": "Opportunity"}  # fmt: skip
 
@@ -37,9 +40,16 @@ def _load_viewer(uow: UnitOfWork, user_id: int) -> Viewer:
     return Viewer(user_id, False, frozenset({user_id, *below}), queues, defaults)
 
 
-def access_to(uow: UnitOfWork, viewer: Viewer | None, object_type: str, record_id: int) -> Access:
-    """What ``viewer`` may do with one record (NONE also when it does not exist)."""
-    owner = uow.sharing.owner_of(object_type, record_id)
+def access_to(
+    uow: UnitOfWork,
+    viewer: Viewer | None,
+    object_type: str,
+    record_id: int,
+    owner: Owner | None = None,
+) -> Access:
+    """What ``viewer`` may do with one record (NONE also when it does not exist).
+    ``owner``: the record's owner and queue when the caller has read the record already."""
+    owner = owner or uow.sharing.owner_of(object_type, record_id)
     if owner is None:
         return Access.NONE
     if viewer is None:
@@ -59,17 +69,18 @@ def require_access(
     object_type: str,
     record_id: int,
     needed: Access = Access.READ,
+    owner: Owner | None = None,
 ) -> Access:
     """Raise unless ``viewer`` has ``needed`` access to the record; return what they have.
 
     Not readable → :class:`NotFoundError` (the record's existence stays hidden);
     readable but ``needed`` is EDIT → :class:`PermissionDeniedError`. When the org-wide
     default alone grants ``needed``, nothing is read: the caller's own read of the record
-    decides whether it exists.
+    decides whether it exists. ``owner`` as for :func:`access_to`.
     """
     if viewer is None or viewer.default_access(object_type) >= needed:
         return needed  # no query: the caller's own read says whether the record exists
-    access = access_to(uow, viewer, object_type, record_id)
+    access = access_to(uow, viewer, object_type, record_id, owner)
     noun = NOUNS[object_type]
     if access is Access.NONE:
         raise NotFoundError.for_record(noun, record_id)

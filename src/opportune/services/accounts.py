@@ -201,10 +201,11 @@ def _id(user: User) -> int:
 
 def _get(uow: UnitOfWork, account_id: int, actor: User, needed: Access = Access.READ) -> Account:
     """The account, if it exists and ``actor`` has ``needed`` access to it."""
-    require_access(uow, viewer_for(uow, actor), "account", account_id, needed)
     account = uow.accounts.get(account_id)
     if account is None:
         raise NotFoundError.for_record("Account", account_id)
+    owner = (account.owner_id, None)  # read already: no second query for it
+    require_access(uow, viewer_for(uow, actor), "account", account_id, needed, owner)
     return account
 
 

@@ -179,10 +179,11 @@ def _id(user: User) -> int:
 
 def _get(uow: UnitOfWork, contact_id: int, actor: User, needed: Access = Access.READ) -> Contact:
     """The contact, if it exists and ``actor`` has ``needed`` access to it."""
-    require_access(uow, viewer_for(uow, actor), "contact", contact_id, needed)
     contact = uow.contacts.get(contact_id)
     if contact is None:
         raise NotFoundError.for_record("Contact", contact_id)
+    owner = (contact.owner_id, None)  # read already: no second query for it
+    require_access(uow, viewer_for(uow, actor), "contact", contact_id, needed, owner)
     return contact
 
 

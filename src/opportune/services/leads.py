@@ -195,10 +195,11 @@ def _id(user: User) -> int:
 
 def _get(uow: UnitOfWork, lead_id: int, actor: User, needed: Access = Access.READ) -> Lead:
     """The lead, if it exists and ``actor`` has ``needed`` access to it."""
-    require_access(uow, viewer_for(uow, actor), "lead", lead_id, needed)
     lead = uow.leads.get(lead_id)
     if lead is None:
         raise NotFoundError.for_record("Lead", lead_id)
+    owner = (lead.owner_id, lead.queue_id)  # read already: no second query for it
+    require_access(uow, viewer_for(uow, actor), "lead", lead_id, needed, owner)
     return lead
 
 

@@ -477,10 +477,11 @@ def _get(
     uow: UnitOfWork, opportunity_id: int, actor: User, needed: Access = Access.READ
 ) -> Opportunity:
     """The opportunity, if it exists and ``actor`` has ``needed`` access to it."""
-    require_access(uow, viewer_for(uow, actor), "opportunity", opportunity_id, needed)
     opp = uow.opportunities.get(opportunity_id)
     if opp is None:
         raise NotFoundError.for_record("Opportunity", opportunity_id)
+    owner = (opp.owner_id, None)  # read already: no second query for it
+    require_access(uow, viewer_for(uow, actor), "opportunity", opportunity_id, needed, owner)
     return opp
 
 

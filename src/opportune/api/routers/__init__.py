@@ -1,7 +1,6 @@
-"""REST API routers, one module per resource, gathered under /api/v1."""
+"""REST API routers, one module per resource, served flat under /api/v1."""
 
-from fastapi import APIRouter, Security
-from fastapi.security import HTTPBearer
+from starlette.routing import BaseRoute
 
 from opportune.api.routers import accounts as accounts_and_contacts
 from opportune.api.routers import activities as activities_router
@@ -26,30 +25,37 @@ from opportune.api.routers import (
     web_forms,
 )
 
-# Authentication itself is done by ``deps.current_user`` (a bearer token, or the web
-# session cookie with X-CSRF-Token on writes); this scheme only documents it in OpenAPI.
-bearer = HTTPBearer(
-    auto_error=False,
-    scheme_name="ApiToken",
-    description="A personal API token (POST /api/v1/me/tokens or `opportune token create`)",
+# In the order they are matched. Exports first: /leads/export.csv must win over
+# /leads/{lead_id}.
+API_ROUTERS = (
+    exports.router,
+    me.router,
+    conversions.router,
+    leads.router,
+    picklists.router,
+    users.router,
+    accounts_and_contacts.accounts,
+    accounts_and_contacts.contacts,
+    opportunities.router,
+    stages.router,
+    activities_router.router,
+    conversions.mappings_router,
+    imports.router,
+    assignment.router,
+    duplicates.router,
+    merges.router,
+    web_forms.router,
+    reports.router,
+    audit.router,
+    sharing.router,
+    recycle_bin.router,
+    jobs.router,
 )
 
-api_router = APIRouter(dependencies=[Security(bearer)])
-# Exports first: /leads/export.csv must win over /leads/{lead_id}.
-api_router.include_router(exports.router)
-for module in (me, conversions, leads, picklists, users):
-    api_router.include_router(module.router)
-api_router.include_router(accounts_and_contacts.router)
-api_router.include_router(opportunities.router)
-api_router.include_router(stages.router)
-api_router.include_router(activities_router.router)
-api_router.include_router(conversions.mappings_router)
-for module in (imports, assignment, duplicates, merges, web_forms):
-    api_router.include_router(module.router)
-api_router.include_router(reports.router)
-api_router.include_router(audit.router)
-api_router.include_router(sharing.router)
-api_router.include_router(recycle_bin.router)
-api_router.include_router(jobs.router)
 
-__all__ = ["api_router"]
+def api_routes() -> list[BaseRoute]:
+    """Every REST API route, each already carrying its full path and dependencies."""
+    return [route for router in API_ROUTERS for route in router.routes]
+
+
+__all__ = ["API_ROUTERS", "api_routes"]

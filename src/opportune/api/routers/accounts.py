@@ -7,9 +7,10 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import Header, Path, Query, Request, Response
 
 from opportune.api.deps import CurrentUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.routers.duplicates import save_telling_duplicates
 from opportune.api.schemas import MAX_ID, error_responses
 from opportune.api.schemas.accounts import (
@@ -35,9 +36,8 @@ from opportune.errors import NotFoundError, ValidationError
 from opportune.services import Opportune
 from opportune.services.presenters import LeadLookups
 
-accounts = APIRouter(prefix="/accounts", tags=["accounts"])
-contacts = APIRouter(prefix="/contacts", tags=["contacts"])
-router = APIRouter()
+accounts = resource_router("/accounts", tags=["accounts"])
+contacts = resource_router("/contacts", tags=["contacts"])
 
 AccountId = Annotated[int, Path(ge=1, le=MAX_ID, description="The account's id")]
 ContactId = Annotated[int, Path(ge=1, le=MAX_ID, description="The contact's id")]
@@ -204,10 +204,6 @@ def contact_history(
     """The contact's field history, newest first."""
     changes = core.contacts.history(user, contact_id)
     return _Presenter(core, user).history(changes, source_field="lead_source")
-
-
-router.include_router(accounts)
-router.include_router(contacts)
 
 
 # --- presenting ---------------------------------------------------------------------------

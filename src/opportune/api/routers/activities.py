@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import Header, Path, Query, Request, Response
 
 from opportune.api.deps import CurrentUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.schemas import MAX_ID, error_responses
 from opportune.api.schemas.activities import (
     ActivityChangeOut,
@@ -23,7 +24,7 @@ from opportune.errors import ValidationError
 from opportune.services import Opportune
 
 # No prefix: the caller's task list lives under /me with the rest of "you".
-router = APIRouter(tags=["activities"])
+router = resource_router(tags=["activities"])
 
 ActivityId = Annotated[int, Path(ge=1, le=MAX_ID, description="The activity's id")]
 IfMatch = Annotated[

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from opportune.api.deps import AdminUser, CurrentUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.routers.leads import LeadId
 from opportune.api.schemas import MAX_ID, LeadOut, error_responses
 from opportune.api.schemas.assignment import (
@@ -25,7 +26,7 @@ from opportune.api.schemas.assignment import (
     RuleOut,
 )
 
-router = APIRouter(tags=["assignment"])
+router = resource_router(tags=["assignment"])
 
 RuleId = Annotated[int, Path(ge=1, le=MAX_ID, description="The rule's id")]
 QueueId = Annotated[int, Path(ge=1, le=MAX_ID, description="The queue's id")]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from opportune.api.deps import AdminUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.schemas import MAX_ID, error_responses
 from opportune.api.schemas.audit import AuditEntryOut, AuditListParams, AuditPageOut
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = resource_router("/audit", tags=["audit"])
 
 
 @router.get("", responses=error_responses(401, 403, 422))

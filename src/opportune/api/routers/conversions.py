@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path
+from fastapi import Body, Path
 
 from opportune.api.deps import AdminUser, CurrentUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.schemas import MAX_ID, error_responses
 from opportune.api.schemas.conversions import (
     BulkConvertIn,
@@ -24,7 +25,7 @@ from opportune.api.schemas.conversions import (
 from opportune.domain.conversion import FieldMapping
 from opportune.services.conversions import ConvertRequest
 
-router = APIRouter(prefix="/leads", tags=["conversion"])
+router = resource_router("/leads", tags=["conversion"])
 LeadId = Annotated[int, Path(ge=1, le=MAX_ID, description="The lead's id")]
 
 
@@ -93,7 +94,7 @@ def unconvert_lead(
     return UnconvertOut.of(core.conversions.unconvert(user, lead_id, force=force))
 
 
-mappings_router = APIRouter(prefix="/conversion-mappings", tags=["conversion"])
+mappings_router = resource_router("/conversion-mappings", tags=["conversion"])
 
 
 @mappings_router.get("", responses=error_responses(401))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 
 from opportune.api.deps import CurrentUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.schemas import MAX_ID, error_responses
 from opportune.api.schemas.duplicates import (
     CandidateListOut,
@@ -27,7 +28,7 @@ from opportune.services import Opportune
 from opportune.services.filters import LeadFilters
 from opportune.services.saved_alerts import collecting_alerts
 
-router = APIRouter(tags=["duplicates"])
+router = resource_router(tags=["duplicates"])
 
 RuleId = Annotated[int, Path(ge=1, le=MAX_ID, description="The duplicate rule's id")]
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id")]

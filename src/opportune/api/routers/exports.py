@@ -9,17 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import StreamingResponse
 
 from opportune.api.deps import CurrentUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.schemas import LeadListParams, error_responses
 from opportune.api.schemas.accounts import AccountListParams, ContactListParams
 from opportune.api.schemas.opportunities import OpportunityListParams
 from opportune.services import Opportune
 from opportune.services.exports import Filters
 
-router = APIRouter(tags=["exports"])
+router = resource_router(tags=["exports"])
 CSV_RESPONSE = {
     200: {"content": {"text/csv": {}}, "description": "The CSV file, streamed"},
     **error_responses(401, 422),

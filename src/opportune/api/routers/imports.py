@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from opportune.api.background import runner_of
 from opportune.api.deps import CurrentUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.schemas import MAX_ID, ErrorOut, error_responses
 from opportune.api.schemas.imports import (
     ImportMappingIn,
@@ -32,7 +33,7 @@ from opportune.errors import ConflictError, NotFoundError
 from opportune.services import Opportune
 from opportune.services.imports.runner import runner_alive
 
-router = APIRouter(tags=["imports"])
+router = resource_router(tags=["imports"])
 
 ImportId = Annotated[int, Path(ge=1, le=MAX_ID, description="The import's id")]
 UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from opportune.api.background import queue_job
 from opportune.api.deps import CurrentUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.schemas import MAX_ID, error_responses
 from opportune.api.schemas.assignment import ReassignIn
 from opportune.api.schemas.conversions import BulkConvertIn
 from opportune.domain.jobs import Job
 
-router = APIRouter(prefix="/jobs", tags=["jobs"])
+router = resource_router("/jobs", tags=["jobs"])
 JobId = Annotated[int, Path(ge=1, le=MAX_ID, description="The job's id")]
 State = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 

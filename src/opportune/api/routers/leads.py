@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import Header, Path, Query, Request, Response
 
 from opportune.api.deps import CurrentUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.routers.duplicates import save_telling_duplicates
 from opportune.api.schemas import (
     MAX_ID,
@@ -21,7 +22,7 @@ from opportune.domain.leads import Lead
 from opportune.errors import ValidationError
 from opportune.services import Opportune
 
-router = APIRouter(prefix="/leads", tags=["leads"])
+router = resource_router("/leads", tags=["leads"])
 
 LeadId = Annotated[int, Path(ge=1, le=MAX_ID, description="The lead's id")]
 IfMatch = Annotated[

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from opportune.api.deps import CurrentUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.schemas import (
     MAX_ID,
     IssuedTokenOut,
@@ -21,7 +22,7 @@ from opportune.api.schemas import (
 )
 from opportune.domain.users import User
 
-router = APIRouter(prefix="/me", tags=["me"])
+router = resource_router("/me", tags=["me"])
 
 TokenId = Annotated[int, Path(ge=1, le=MAX_ID, description="The token's id")]
 NotificationId = Annotated[int, Path(ge=1, le=MAX_ID, description="The notification's id")]

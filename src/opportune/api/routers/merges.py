@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from pydantic import BaseModel, Field, StrictInt
 
 from opportune.api.deps import CurrentUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.schemas import MAX_ID, RequestModel, error_responses
 from opportune.domain.merge import MergeRecord
 from opportune.services.merges import MergePreview, moved_counts
 
-router = APIRouter(prefix="/merges", tags=["merge"])
+router = resource_router("/merges", tags=["merge"])
 
 ObjectType = Literal["lead", "contact", "account"]
 MergeId = Annotated[int, Path(ge=1, le=MAX_ID, description="The merge's id")]

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import Header, Path, Query, Request, Response
 
 from opportune.api.deps import CurrentUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.schemas import MAX_ID, error_responses
 from opportune.api.schemas.opportunities import (
     ContactRoleCreate,
@@ -27,7 +28,7 @@ from opportune.domain.opportunities import Opportunity
 from opportune.errors import ValidationError
 from opportune.services import Opportune
 
-router = APIRouter(prefix="/opportunities", tags=["opportunities"])
+router = resource_router("/opportunities", tags=["opportunities"])
 
 OpportunityId = Annotated[int, Path(ge=1, le=MAX_ID, description="The opportunity's id")]
 RoleId = Annotated[int, Path(ge=1, le=MAX_ID, description="The contact role's id")]

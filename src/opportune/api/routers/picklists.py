@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from opportune.api.deps import AdminUser, CurrentUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.schemas import (
     MAX_ID,
     LeadStatusCreate,
@@ -22,7 +23,7 @@ from opportune.api.schemas import (
 )
 from opportune.services.picklists import ValueList
 
-router = APIRouter(tags=["picklists"])
+router = resource_router(tags=["picklists"])
 
 ValueId = Annotated[int, Path(ge=1, le=MAX_ID, description="The value's id")]
 READ_ERRORS = error_responses(401)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 from pydantic import BaseModel, Field
 
 from opportune.api.deps import CurrentUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.schemas import MAX_ID, error_responses
 from opportune.domain.recycle_bin import BinEntry
 
-router = APIRouter(prefix="/recycle-bin", tags=["recycle bin"])
+router = resource_router("/recycle-bin", tags=["recycle bin"])
 
 EntryId = Annotated[int, Path(ge=1, le=MAX_ID, description="The bin entry's id")]
 ObjectType = Literal["lead", "account", "contact", "opportunity", "activity"]

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from opportune.api.deps import CurrentUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.schemas import error_responses
 from opportune.api.schemas.reports import ReportDefinitionOut, ReportFilterParams, ReportResultOut
 from opportune.domain.reports.model import ReportResult
 from opportune.domain.reports.table import csv_text
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = resource_router("/reports", tags=["reports"])
 
 CSV_TYPE = "text/csv"
 JSON_TYPE = "application/json"

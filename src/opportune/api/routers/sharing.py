@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 
 from opportune.api.deps import AdminUser, CurrentUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.schemas import MAX_ID, error_responses
 from opportune.api.schemas.sharing import (
     AccessOut,
@@ -27,7 +28,7 @@ from opportune.domain.sharing import Access
 from opportune.errors import NotFoundError
 from opportune.services.access import NOUNS
 
-router = APIRouter(tags=["sharing"])
+router = resource_router(tags=["sharing"])
 
 # URL collection name -> object type.
 COLLECTIONS = {"leads": "lead", "accounts": "account", "contacts": "contact",

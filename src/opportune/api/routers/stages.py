@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from opportune.api.deps import AdminUser, CurrentUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.schemas import (
     MAX_ID,
     PicklistValueCreate,
@@ -27,7 +28,7 @@ from opportune.api.schemas.opportunities import (
     StageUpdate,
 )
 
-router = APIRouter(tags=["pipeline"])
+router = resource_router(tags=["pipeline"])
 
 StageId = Annotated[int, Path(ge=1, le=MAX_ID, description="The stage's id")]
 ReasonId = Annotated[int, Path(ge=1, le=MAX_ID, description="The lost reason's id")]

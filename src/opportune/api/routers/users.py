@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import Path, Request, Response
 
 from opportune.api.deps import AdminUser, CurrentUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.schemas import (
     MAX_ID,
     SignedOutOut,
@@ -17,7 +18,7 @@ from opportune.api.schemas import (
     error_responses,
 )
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = resource_router("/users", tags=["users"])
 
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id")]
 

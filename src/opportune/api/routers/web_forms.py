@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 
 from opportune.api.deps import AdminUser, OpportuneDep
+from opportune.api.routers.base import resource_router
 from opportune.api.schemas import MAX_ID, error_responses
 from opportune.api.schemas.web_forms import (
     QueueRunOut,
@@ -21,7 +22,7 @@ from opportune.api.schemas.web_forms import (
 )
 from opportune.domain.web_form_snippet import DEFAULT_SNIPPET_FIELDS
 
-router = APIRouter(prefix="/web-forms", tags=["web forms"])
+router = resource_router("/web-forms", tags=["web forms"])
 
 FormId = Annotated[int, Path(ge=1, le=MAX_ID, description="The form's id")]
 Status = Literal["created", "queued", "attached", "flagged", "rejected", "spam"]

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Connection,
     RowMapping,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -33,6 +34,8 @@ LEAD_COLUMNS = tuple(f.name for f in dataclasses.fields(Lead))
 LEAD_TABLE_COLUMNS = tuple(t.leads.c[name] for name in LEAD_COLUMNS)
 # Lead inserts in chunks: SQLite binds at most 32,766 variables per statement.
 INSERT_CHUNK = 500
+# Built once: the statement of every lead view is not worth rebuilding per request.
+_ONE_LEAD = select(*LEAD_TABLE_COLUMNS).where(t.leads.c.id == bindparam("lead_id"))
 
 
 class LeadRepository:
@@ -43,7 +46,7 @@ class LeadRepository:
 
     def get(self, lead_id: int) -> Lead | None:
         """The lead with this id, if any."""
-        row = self.conn.execute(select(*LEAD_TABLE_COLUMNS).where(t.leads.c.id == lead_id)).first()
+        row = self.conn.execute(_ONE_LEAD, {"lead_id": lead_id}).first()
         return lead_from_row(row._mapping) if row else None
 
     def add(self, lead: Lead) -> int:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Numeric,
     RowMapping,
     Table,
+    bindparam,
     delete,
     func,
     insert,
@@ -38,6 +39,8 @@ from opportune.domain.stages import Stage
 OPPORTUNITY_COLUMNS = tuple(f.name for f in dataclasses.fields(Opportunity))
 _CENT = Decimal("0.01")
 _MONEY = Numeric(20, 2)
+# Built once: the statement of every opportunity view is not worth rebuilding per request.
+_ONE_OPPORTUNITY = select(t.opportunities).where(t.opportunities.c.id == bindparam("opp_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +117,7 @@ class OpportunityRepository:
 
     def get(self, opportunity_id: int) -> Opportunity | None:
         """The opportunity with this id, if any."""
-        opp = t.opportunities
-        row = self.conn.execute(select(opp).where(opp.c.id == opportunity_id)).mappings().first()
+        row = self.conn.execute(_ONE_OPPORTUNITY, {"opp_id": opportunity_id}).mappings().first()
         return opportunity_from_row(row) if row else None
 
     def add(self, opportunity: Opportunity) -> int:

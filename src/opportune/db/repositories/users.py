@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    bindparam,
     func,
     insert,
     literal,
@@ -22,6 +23,10 @@ from opportune.domain.users import Role, User
 
 # Deeper reporting lines than this are not followed (no real organisation has one).
 MAX_DEPTH = 50
+
+
+# Built once: every API request looks its token up.
+_TOKEN_BY_HASH = select(t.api_tokens).where(t.api_tokens.c.token_hash == bindparam("token_hash"))
 
 
 class UserRepository:
@@ -94,8 +99,7 @@ class UserRepository:
 
     def token_by_hash(self, token_hash: str) -> dict[str, Any] | None:
         """The token row with this hash, if any."""
-        stmt = select(t.api_tokens).where(t.api_tokens.c.token_hash == token_hash)
-        row = self.conn.execute(stmt).mappings().first()
+        row = self.conn.execute(_TOKEN_BY_HASH, {"token_hash": token_hash}).mappings().first()
         return dict(row) if row else None
 
     def tokens_of(self, user_id: int) -> list[dict[str, Any]]:

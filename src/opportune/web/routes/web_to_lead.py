@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from opportune.api.deps import get_opportune
+from opportune.api.deps import installation
 from opportune.errors import (
     FieldError,
     NotFoundError,
@@ -54,7 +54,7 @@ class PostError(OpportuneError):
 @router.post(PATHS[1])
 async def web_to_lead(request: Request) -> Response:
     """Receive a web-to-lead post (see the module docstring)."""
-    core = get_opportune(request)
+    core = installation(request)
     as_json = _wants_json(request)
     try:
         payload, as_json = await _read_payload(request, core.settings.web_to_lead_max_bytes)
@@ -81,7 +81,7 @@ async def web_to_lead(request: Request) -> Response:
 async def web_to_lead_preflight(request: Request) -> Response:
     """CORS preflight for JSON posts from pages on an active form's redirect hosts."""
     origin = request.headers.get("Origin", "")
-    core = get_opportune(request)
+    core = installation(request)
     allowed = bool(origin) and await run_in_threadpool(core.web_forms.allowed_origin, origin)
     if not allowed:
         return Response(status_code=204)
@@ -227,7 +227,7 @@ async def _cors_for(request: Request, payload: Mapping[str, Any]) -> dict[str, s
     key = payload.get("oid")
     if not origin or not isinstance(key, str):
         return {}
-    core = get_opportune(request)
+    core = installation(request)
     allowed = await run_in_threadpool(core.web_forms.origin_allowed_for, key, origin)
     return _cors(origin) if allowed else {}
 
