@@ -75,21 +75,24 @@ def pg_template() -> Iterator[str]:
 
 
 class PgClones:
-    """Copies of the template database, made one test ahead by a thread of their own and
-    dropped behind by a few others: PostgreSQL spends up to a second on each CREATE and DROP
-    DATABASE (a drop waits for a checkpoint), mostly waiting on the disk, which tests need not
-    wait for. Drops run side by side because drops waiting at the same time share one
-    checkpoint; on a machine with a slow disk, one drop after another made every PostgreSQL
-    test wait about a second for its database."""
+    """Copies of the template database, made one test ahead by a thread of their own.
 
+    PostgreSQL spends up to a second on each CREATE and DROP DATABASE, mostly waiting on the
+    disk: a drop waits for a checkpoint, which writes out every test's changes, and a
+    checkpoint slows the next copy down too. So used copies are kept while tests run and
+    dropped side by side at the end (drops waiting together share a checkpoint); only when
+    more than ``KEEP`` are waiting are the oldest dropped meanwhile, to bound the disk used
+    (each copy is about 10 MB)."""
+
+    KEEP = 300
     DROPPERS = 4
 
     def __init__(self, template: str) -> None:
         self.template = template
         self.maker = ThreadPoolExecutor(1, thread_name_prefix="pg-clones")
-        self.droppers = ThreadPoolExecutor(self.DROPPERS, thread_name_prefix="pg-drops")
+        self.dropper = ThreadPoolExecutor(1, thread_name_prefix="pg-drops")
         self.upcoming: Future[str] | None = None
-        self.drops: list[Future[None]] = []
+        self.used: list[str] = []
 
     def take(self) -> str:
         """A fresh copy of the template (and start making the next one)."""
@@ -98,17 +101,21 @@ class PgClones:
         return copy.result()
 
     def give_back(self, name: str) -> None:
-        """Drop a copy once a dropping thread gets to it."""
-        self.drops.append(self.droppers.submit(_drop, name))
+        """Keep a used copy for dropping later."""
+        self.used.append(name)
+        if len(self.used) > self.KEEP:
+            oldest, self.used = self.used[: self.KEEP // 2], self.used[self.KEEP // 2 :]
+            for old in oldest:
+                self.dropper.submit(_drop, old)
 
     def close(self) -> None:
         """Drop everything made, waiting for it."""
         if self.upcoming is not None:
-            self.give_back(self.upcoming.result())
-        for drop in self.drops:
-            drop.result()
+            self.used.append(self.upcoming.result())
         self.maker.shutdown()
-        self.droppers.shutdown()
+        self.dropper.shutdown()  # waits for the drops under way
+        with ThreadPoolExecutor(self.DROPPERS, thread_name_prefix="pg-drops") as droppers:
+            list(droppers.map(_drop, self.used))
 
     def _clone(self) -> str:
         name = f"opp_t_{uuid.uuid4().hex[:12]}"

@@ -120,6 +120,7 @@ def in_one_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
         setattr(run, attribute, getattr(endpoint, attribute))
     run.resolves_caller = resolves_caller  # type: ignore[attr-defined]
+    run.thread_call = endpoint  # type: ignore[attr-defined]  # what runs in the thread
     returns = hints.get("return", signature.return_annotation)
     run.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=parameters, return_annotation=None if returns is type(None) else returns

@@ -44,6 +44,14 @@ class LeadPage:
     lookups: LeadLookups
 
 
+@dataclass(frozen=True, slots=True)
+class ShownLead:
+    """One lead with the labels and names to show it, read in one transaction."""
+
+    lead: Lead
+    lookups: LeadLookups
+
+
 class LeadService:
     """Everything a person or a script does with leads before conversion."""
 
@@ -100,7 +108,18 @@ class LeadService:
         """The lead with this id; when its owner opens it, it is marked read."""
         with UnitOfWork(self.engine) as uow:
             lead = _get(uow, lead_id, actor)
-        if mark_read and mark_read_by(lead, _id(actor)):
+        return self._opened(actor, lead) if mark_read else lead
+
+    def shown(self, actor: User, lead_id: int) -> ShownLead:
+        """The lead as a page or the API shows it, with its labels and owner's name, read
+        together; when its owner opens it, it is marked read."""
+        with UnitOfWork(self.engine) as uow:
+            lead = _get(uow, lead_id, actor)
+            lookups = lead_lookups(uow)
+        return ShownLead(self._opened(actor, lead), lookups)
+
+    def _opened(self, actor: User, lead: Lead) -> Lead:
+        if mark_read_by(lead, _id(actor)):
             # Only this case writes, so reads never queue behind writers for the lock.
             # If the lead changed meanwhile the flag stays as the newer version has it.
             with UnitOfWork(self.engine, write=True) as uow:

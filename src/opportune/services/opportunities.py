@@ -169,6 +169,14 @@ class OpportunityPage:
 
 
 @dataclass(frozen=True, slots=True)
+class ShownOpportunity:
+    """One opportunity with the labels and names to show it, read in one transaction."""
+
+    opportunity: Opportunity
+    lookups: OpportunityLookups
+
+
+@dataclass(frozen=True, slots=True)
 class BoardColumn:
     """One stage's column of the pipeline board: a page of cards and the whole column's
     count, amount and expected revenue."""
@@ -260,6 +268,12 @@ class OpportunityService:
         """The opportunity with this id (its ``expected_revenue`` follows from it)."""
         with UnitOfWork(self.engine) as uow:
             return _get(uow, opportunity_id, actor)
+
+    def shown(self, actor: User, opportunity_id: int) -> ShownOpportunity:
+        """The opportunity as a page or the API shows it, with its stage, lead source and
+        owner's name, read together."""
+        with UnitOfWork(self.engine) as uow:
+            return ShownOpportunity(_get(uow, opportunity_id, actor), _lookups(uow))
 
     def update(
         self,

@@ -21,6 +21,7 @@ from opportune.api.schemas import (
 from opportune.domain.leads import Lead
 from opportune.errors import ValidationError
 from opportune.services import Opportune
+from opportune.services.presenters import LeadLookups
 
 router = resource_router("/leads", tags=["leads"])
 
@@ -71,7 +72,8 @@ def create_lead(
 @router.get("/{lead_id}", responses=error_responses(401, 404, 422))
 def get_lead(lead_id: LeadId, user: CurrentUser, core: OpportuneDep, response: Response) -> LeadOut:
     """The lead; when its owner reads it, it is no longer unread."""
-    return _lead_response(core, core.leads.get(user, lead_id), response)
+    shown = core.leads.shown(user, lead_id)
+    return _lead_response(core, shown.lead, response, shown.lookups)
 
 
 @router.patch("/{lead_id}", responses=error_responses(400, 401, 403, 404, 409, 422))
@@ -97,9 +99,11 @@ def delete_lead(lead_id: LeadId, user: CurrentUser, core: OpportuneDep) -> None:
     core.leads.delete(user, lead_id)
 
 
-def _lead_response(core: Opportune, lead: Lead, response: Response) -> LeadOut:
+def _lead_response(
+    core: Opportune, lead: Lead, response: Response, lookups: LeadLookups | None = None
+) -> LeadOut:
     response.headers["ETag"] = f'"{lead.version}"'
-    return LeadOut.model_validate(core.leads.lookups().record(lead))
+    return LeadOut.model_validate((lookups or core.leads.lookups()).record(lead))
 
 
 def _version(if_match: str | None) -> int | None:

@@ -27,6 +27,7 @@ from opportune.api.schemas.opportunities import (
 from opportune.domain.opportunities import Opportunity
 from opportune.errors import ValidationError
 from opportune.services import Opportune
+from opportune.services.opportunities import OpportunityLookups
 
 router = resource_router("/opportunities", tags=["opportunities"])
 
@@ -81,7 +82,8 @@ def get_opportunity(
     opportunity_id: OpportunityId, user: CurrentUser, core: OpportuneDep, response: Response
 ) -> OpportunityOut:
     """The opportunity, with its stage, lost reason and lead source as labels."""
-    return _response(core, core.opportunities.get(user, opportunity_id), response)
+    shown = core.opportunities.shown(user, opportunity_id)
+    return _response(core, shown.opportunity, response, shown.lookups)
 
 
 @router.patch("/{opportunity_id}", responses=error_responses(400, 401, 404, 409, 422))
@@ -194,9 +196,14 @@ def remove_contact_role(
     core.opportunities.remove_contact_role(user, opportunity_id, role_id)
 
 
-def _response(core: Opportune, opp: Opportunity, response: Response) -> OpportunityOut:
+def _response(
+    core: Opportune,
+    opp: Opportunity,
+    response: Response,
+    lookups: OpportunityLookups | None = None,
+) -> OpportunityOut:
     response.headers["ETag"] = f'"{opp.version}"'
-    return OpportunityOut.model_validate(core.opportunities.lookups().record(opp))
+    return OpportunityOut.model_validate((lookups or core.opportunities.lookups()).record(opp))
 
 
 def _version(if_match: str | None) -> int | None:
