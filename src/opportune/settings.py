@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     # needs PostgreSQL). PostgreSQL connections each process keeps open (pool size) and may
     # open beyond that under load (overflow), and how long a request waits for one.
     web_workers: int = Field(default=1, ge=1, le=64)
+    # Worker threads each web process lets answer API reads (GET) at once. Reads are Python
+    # work under the interpreter's lock, so more threads only take turns, and cost more in
+    # switching than they win (docs/benchmarks.md); writes, which may wait on locks, keep
+    # the thread pool's own limit of 40.
+    web_read_threads: int = Field(default=2, ge=1, le=64)
     # A read replica of the PostgreSQL database for reports and the dashboard (empty: the
     # main database). Reports then lag the primary by the replica's delay.
     reports_database_url: str = ""

@@ -16,6 +16,11 @@ makes a plain endpoint one thread call that also authenticates the caller:
   checks its caller (:func:`check_caller_first`), so a wrong token still gets 401 and a
   non-administrator 403, as when the caller was a dependency of its own.
 
+* a read (``GET``) runs in at most ``web_read_threads`` worker threads at once: reads are
+  Python work under the interpreter's lock, and dozens of threads taking turns at it answer
+  fewer requests, later, than two. Writes, which may wait on locks, use the thread pool's
+  own limit.
+
 The endpoints themselves stay ordinary functions that take a ``User``.
 """
 
@@ -26,6 +31,9 @@ import inspect
 from collections.abc import Callable
 from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
+import anyio.to_thread
+from anyio import CapacityLimiter
+from anyio.lowlevel import RunVar
 from fastapi import Depends, Request
 from fastapi.params import Depends as DependsParam
 from fastapi.routing import APIRoute
@@ -78,6 +86,13 @@ RESOLVERS: dict[Callable[..., Any], Callable[[PendingCaller], User]] = {
 }
 
 
+# The hidden parameter through which a wrapped endpoint receives the request.
+REQUEST_PARAMETER = "one_hop_request"
+READ_METHODS = frozenset({"GET", "HEAD"})
+# One limiter of read threads per event loop, as anyio keeps its own default limiter.
+_read_threads: RunVar[CapacityLimiter] = RunVar("opportune_read_threads")
+
+
 class OneHopRoute(APIRoute):
     """An API route whose plain (``def``) endpoint runs in a single worker-thread call,
     the caller's authentication included."""
@@ -85,16 +100,18 @@ class OneHopRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         wrapped = _plain_function(endpoint)
         if wrapped:
-            endpoint = in_one_thread(endpoint)
+            reads = set(kwargs.get("methods") or ()) <= READ_METHODS
+            endpoint = in_one_thread(endpoint, reads=reads)
         super().__init__(path, endpoint, **kwargs)
         if wrapped and _depends_on(self.dependant, set(RESOLVERS)):
             # A dependency of its own needs the caller: it would be authenticated twice.
             raise TypeError(f"{path}: take CurrentUser or AdminUser as an endpoint parameter")
 
 
-def in_one_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+def in_one_thread(endpoint: Callable[..., Any], *, reads: bool = False) -> Callable[..., Any]:
     """A coroutine with ``endpoint``'s parameters (callers replaced by pending callers)
-    that resolves the callers and runs ``endpoint`` in one worker-thread call."""
+    that resolves the callers and runs ``endpoint`` in one worker-thread call (``reads``:
+    within the limit of read threads)."""
     hints = get_type_hints(endpoint, include_extras=True)
     signature = inspect.signature(endpoint)
     parameters, deferred = [], {}
@@ -105,6 +122,11 @@ def in_one_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
             deferred[param.name] = resolver
             annotation = PendingCallerDep
         parameters.append(param.replace(annotation=annotation))
+    # FastAPI hands the request to one parameter only: the endpoint's own, if it has one.
+    own = next((p.name for p in parameters if p.annotation is Request), None)
+    if own is None:
+        parameters.append(inspect.Parameter(REQUEST_PARAMETER, inspect.Parameter.KEYWORD_ONLY,
+                                            annotation=Request))  # fmt: skip
 
     strongest = PendingCaller.admin if PendingCaller.admin in deferred.values() else None
     resolves_caller = strongest or (PendingCaller.user if deferred else None)
@@ -115,7 +137,9 @@ def in_one_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         return endpoint(**values)
 
     async def run(**values: Any) -> Any:
-        return await run_in_threadpool(call, values)
+        request: Request = values[own] if own else values.pop(REQUEST_PARAMETER)
+        limiter = read_limiter(installation(request).settings.web_read_threads) if reads else None
+        return await anyio.to_thread.run_sync(call, values, limiter=limiter)
 
     for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
         setattr(run, attribute, getattr(endpoint, attribute))
@@ -123,9 +147,20 @@ def in_one_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     run.thread_call = endpoint  # type: ignore[attr-defined]  # what runs in the thread
     returns = hints.get("return", signature.return_annotation)
     run.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=parameters, return_annotation=None if returns is type(None) else returns
+        parameters=parameters,
+        return_annotation=None if returns is type(None) else returns,
     )
     return run
+
+
+def read_limiter(threads: int) -> CapacityLimiter:
+    """This event loop's limit of read threads (made with ``threads`` on first use)."""
+    try:
+        return _read_threads.get()
+    except LookupError:
+        limiter = CapacityLimiter(threads)
+        _read_threads.set(limiter)
+        return limiter
 
 
 async def check_caller_first(request: Request) -> None:

@@ -19,6 +19,7 @@ from tests.e2e.api.helpers import assert_error
 from tests.e2e.web.conftest import csrf_of
 
 LEADS = "/api/v1/leads"
+LIMITS: list[int | None] = []  # the thread limit of each thread call, None: the default
 
 
 @pytest.fixture
@@ -29,10 +30,24 @@ def thread_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     async def counting(func: Any, *args: Any, **kwargs: Any) -> Any:
         calls.append(getattr(func, "__qualname__", repr(func)))
+        limiter = kwargs.get("limiter")
+        LIMITS.append(None if limiter is None else limiter.total_tokens)
         return await original(func, *args, **kwargs)
 
     monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
     return calls
+
+
+def test_reads_share_a_few_threads_and_writes_the_pool(
+    client: TestClient, core: Opportune, as_rep: Headers, thread_calls: list[str]
+) -> None:
+    LIMITS.clear()
+    created = client.post(LEADS, json={"last_name": "Ng", "company": "Initech"}, headers=as_rep)
+    assert created.status_code == 201, created.text
+    assert client.get(f"{LEADS}/{created.json()['id']}", headers=as_rep).status_code == 200
+    assert client.get(LEADS, headers=as_rep).status_code == 200
+    assert core.settings.web_read_threads == 2
+    assert LIMITS == [None, 2, 2]
 
 
 def test_a_lead_view_is_one_thread_call(
