@@ -14,8 +14,7 @@ makes a plain endpoint one thread call that also authenticates the caller:
   ``deps.admin_user``). A request with no credentials at all is refused before anything
   else. When FastAPI refuses a request's parameters or body, the error handler first
   checks its caller (:func:`check_caller_first`), so a wrong token still gets 401 and a
-  non-administrator 403, as when the caller was a dependency of its own.
-
+  non-administrator 403, as when the caller was a dependency of its own;
 * a read (``GET``) runs in at most ``web_read_threads`` worker threads at once: reads are
   Python work under the interpreter's lock, and dozens of threads taking turns at it answer
   fewer requests, later, than two. Writes, which may wait on locks, use the thread pool's
@@ -114,22 +113,7 @@ def in_one_thread(endpoint: Callable[..., Any], *, reads: bool = False) -> Calla
     within the limit of read threads)."""
     hints = get_type_hints(endpoint, include_extras=True)
     signature = inspect.signature(endpoint)
-    parameters, deferred = [], {}
-    for param in signature.parameters.values():
-        annotation = hints.get(param.name, param.annotation)
-        resolver = _resolver(annotation)
-        if resolver is not None:
-            deferred[param.name] = resolver
-            annotation = PendingCallerDep
-        parameters.append(param.replace(annotation=annotation))
-    # FastAPI hands the request to one parameter only: the endpoint's own, if it has one.
-    own = next((p.name for p in parameters if p.annotation is Request), None)
-    if own is None:
-        parameters.append(inspect.Parameter(REQUEST_PARAMETER, inspect.Parameter.KEYWORD_ONLY,
-                                            annotation=Request))  # fmt: skip
-
-    strongest = PendingCaller.admin if PendingCaller.admin in deferred.values() else None
-    resolves_caller = strongest or (PendingCaller.user if deferred else None)
+    parameters, deferred, own = _thread_parameters(signature, hints)
 
     def call(values: dict[str, Any]) -> Any:
         for name, resolve in deferred.items():
@@ -143,14 +127,36 @@ def in_one_thread(endpoint: Callable[..., Any], *, reads: bool = False) -> Calla
 
     for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
         setattr(run, attribute, getattr(endpoint, attribute))
+    strongest = PendingCaller.admin if PendingCaller.admin in deferred.values() else None
+    resolves_caller = strongest or (PendingCaller.user if deferred else None)
     run.resolves_caller = resolves_caller  # type: ignore[attr-defined]
     run.thread_call = endpoint  # type: ignore[attr-defined]  # what runs in the thread
     returns = hints.get("return", signature.return_annotation)
     run.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=parameters,
-        return_annotation=None if returns is type(None) else returns,
+        parameters=parameters, return_annotation=None if returns is type(None) else returns
     )
     return run
+
+
+def _thread_parameters(
+    signature: inspect.Signature, hints: dict[str, Any]
+) -> tuple[list[inspect.Parameter], dict[str, Callable[[PendingCaller], User]], str | None]:
+    """The wrapper's parameters (resolved annotations, callers pending, and the request),
+    how each pending caller is resolved, and the endpoint's own request parameter."""
+    parameters, deferred = [], {}
+    for param in signature.parameters.values():
+        annotation = hints.get(param.name, param.annotation)
+        resolver = _resolver(annotation)
+        if resolver is not None:
+            deferred[param.name] = resolver
+            annotation = PendingCallerDep
+        parameters.append(param.replace(annotation=annotation))
+    # FastAPI hands the request to one parameter only: the endpoint's own, if it has one.
+    own = next((p.name for p in parameters if p.annotation is Request), None)
+    if own is None:
+        parameters.append(inspect.Parameter(REQUEST_PARAMETER, inspect.Parameter.KEYWORD_ONLY,
+                                            annotation=Request))  # fmt: skip
+    return parameters, deferred, own
 
 
 def read_limiter(threads: int) -> CapacityLimiter:
