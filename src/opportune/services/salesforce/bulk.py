@@ -155,8 +155,11 @@ class BulkService:
             assert row is not None
             target = check_transition(row["state"], str(state or ""), by_client=True)
             uow.bulk_jobs.change(job.number, state=target.value, updated_at=self.core.clock())
+            changed = uow.bulk_jobs.get(job.number)
             uow.commit()
-        return self.get(actor, job_id)
+        # As this change left it: a job worker may start a closed job the moment it commits.
+        assert changed is not None
+        return _job(changed)
 
     def process(self, job_id: str) -> BulkJob:
         """Do a closed job to its end, in this thread; return it as it ended."""
