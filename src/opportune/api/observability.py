@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from opportune.api.deps import SESSION_USER
 from opportune.api.metrics import exposition, observe_request
 from opportune.api.schemas import ErrorOut
 from opportune.errors import AuthenticationError
@@ -202,7 +203,7 @@ def session_user_id(scope: Scope) -> int | None:
     """The user id in the signed session cookie (web UI requests); API token requests do
     not expose theirs this cheaply."""
     session = scope.get("session")
-    user_id = session.get("user_id") if isinstance(session, dict) else None
+    user_id = session.get(SESSION_USER) if isinstance(session, dict) else None
     return user_id if isinstance(user_id, int) else None
 
 

@@ -25,10 +25,15 @@ router = APIRouter()
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database; larger ones cannot exist
 
 
-def _lead(core: Opportune, user: User, lead_id: int, *, mark_read: bool = False) -> Lead:
+def _lead(core: Opportune, user: User, lead_id: int) -> Lead:
+    """The lead for a form on its page (opening a form does not mark it read)."""
+    _check_id(lead_id)
+    return core.leads.get(user, lead_id, mark_read=False)
+
+
+def _check_id(lead_id: int) -> None:
     if lead_id > MAX_ID:
         raise NotFoundError.for_record("Lead", lead_id)
-    return core.leads.get(user, lead_id, mark_read=mark_read)
 
 
 def page_context(lead: Lead, lookups: LeadLookups) -> dict[str, Any]:
@@ -48,8 +53,9 @@ def page_context(lead: Lead, lookups: LeadLookups) -> dict[str, Any]:
 @router.get("/leads/{lead_id:int}")
 def lead_page(request: Request, lead_id: int, user: WebUser, core: OpportuneDep) -> Response:
     """The lead with all its fields; its owner opening it marks it read."""
-    lead = _lead(core, user, lead_id, mark_read=True)
-    context = page_context(lead, core.leads.lookups())
+    _check_id(lead_id)
+    shown = core.leads.shown(user, lead_id)  # the lead and its labels in one transaction
+    context = page_context(shown.lead, shown.lookups)
     return render(request, "leads/detail.html", context, user=user)
 
 
